@@ -1,0 +1,95 @@
+import Glibc
+
+/// Reads a file's text for the index: binary files (a NUL byte in the first 8 KiB) and files over the size cap
+/// are kept by name only; invalid UTF-8 is decoded leniently (U+FFFD).
+package struct ContentExtractor: Sendable {
+    /// What became of a file's content.
+    package enum Content: Sendable, Equatable {
+        case text(String)
+        case binary(nulOffset: Int)
+        case tooLarge
+        /// Could not be opened or read (permissions, vanished, not regular any more): kept by name.
+        case unreadable(errno: Int32)
+
+        /// Stored in the index so `explain` and status can tell the states apart.
+        package var stateCode: Int {
+            switch self {
+            case .text: 0
+            case .binary: 1
+            case .tooLarge: 2
+            case .unreadable: 3
+            }
+        }
+
+        package var text: String {
+            if case .text(let text) = self { return text }
+            return ""
+        }
+    }
+
+    /// How many leading bytes are checked for a NUL byte.
+    package static let binaryProbeBytes = 8192
+    private static let chunkBytes = 1 << 16
+
+    package let maxFileSize: Int64
+
+    package init(maxFileSize: Int64) {
+        self.maxFileSize = maxFileSize
+    }
+
+    /// Reads the file. Checks for cancellation between chunks, so a huge read stops when its pass is superseded.
+    package func extract(_ path: BytePath, size: Int64) throws(CancellationError) -> Content {
+        if size > maxFileSize { return .tooLarge }
+        switch try Self.read(path, limit: maxFileSize, stopAtNUL: true) {
+        case .bytes(let bytes): return .text(String(decoding: bytes, as: UTF8.self))
+        case .nul(let offset): return .binary(nulOffset: offset)
+        case .tooLarge: return .tooLarge
+        case .failed(let code): return .unreadable(errno: code)
+        }
+    }
+
+    /// The outcome of reading a file.
+    package enum ReadOutcome: Sendable, Equatable {
+        case bytes([UInt8])
+        /// A NUL byte within the first `binaryProbeBytes` (only with `stopAtNUL`).
+        case nul(offset: Int)
+        case tooLarge
+        case failed(errno: Int32)
+    }
+
+    /// Reads a regular file of at most `limit` bytes, without following symlinks or blocking on FIFOs.
+    package static func read(_ path: BytePath, limit: Int64, stopAtNUL: Bool) throws(CancellationError) -> ReadOutcome {
+        // O_NONBLOCK: if the file was swapped for a FIFO since lstat, opening must not hang.
+        let descriptor = path.withCString { open($0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) }
+        guard descriptor >= 0 else { return .failed(errno: errno) }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return .failed(errno: EINVAL) }
+        if Int64(info.st_size) > limit { return .tooLarge }
+
+        let limit = Int(limit)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(min(Int(info.st_size), limit) + 1)
+        var chunk = [UInt8](repeating: 0, count: chunkBytes)
+        while bytes.count <= limit {
+            if Task.isCancelled { throw CancellationError() }
+            let wanted = min(chunkBytes, limit + 1 - bytes.count)
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, wanted) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return .failed(errno: errno)
+            }
+            if count == 0 { break }
+            let probed = bytes.count < binaryProbeBytes
+            bytes.append(contentsOf: chunk[..<count])
+            if stopAtNUL, probed, let nul = nulOffset(in: bytes) { return .nul(offset: nul) }
+        }
+        // The file may have grown past the cap since fstat.
+        return bytes.count > limit ? .tooLarge : .bytes(bytes)
+    }
+
+    /// The offset of the first NUL byte within the probed prefix.
+    package static func nulOffset(in bytes: [UInt8]) -> Int? {
+        bytes.prefix(binaryProbeBytes).firstIndex(of: 0)
+    }
+}

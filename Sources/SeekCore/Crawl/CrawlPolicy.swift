@@ -1,0 +1,90 @@
+/// Why the crawl leaves a path out.
+package enum Exclusion: Sendable, Equatable {
+    /// A component below the root starting with "." (the component, lossily decoded).
+    case hidden(String, isDirectory: Bool)
+    /// `.git` is never indexed, even with `--hidden`.
+    case gitDirectory
+    case ignored(IgnoreDecision)
+    case symlink
+    case notRegularFile
+
+    /// A sentence for a person, as `explain` gives it.
+    package var reason: String {
+        switch self {
+        case .hidden(let name, let isDirectory):
+            "hidden \(isDirectory ? "directory" : "file") \(name) (seekd --hidden includes hidden paths)"
+        case .gitDirectory: ".git directories are never indexed"
+        case .ignored(let decision):
+            "ignored by \(BytePath(decision.file)):\(decision.rule.line) (\(decision.rule.pattern))"
+        case .symlink: "symbolic link: links are not followed"
+        case .notRegularFile: "not a regular file"
+        }
+    }
+}
+
+/// What the crawl keeps: the rules of DESIGN.md "What is indexed", in one place for the crawl and `explain`.
+package struct CrawlPolicy: Sendable {
+    package var includeHidden: Bool
+    package var useIgnoreFiles: Bool
+    package var maxFileSize: Int64
+
+    package static let ignoreFileNames: [[UInt8]] = [Array(".gitignore".utf8), Array(".ignore".utf8)]
+    private static let gitName = Array(".git".utf8)
+
+    package init(includeHidden: Bool = false, useIgnoreFiles: Bool = true, maxFileSize: Int64 = 16 << 20) {
+        self.includeHidden = includeHidden
+        self.useIgnoreFiles = useIgnoreFiles
+        self.maxFileSize = maxFileSize
+    }
+
+    package var extractor: ContentExtractor { ContentExtractor(maxFileSize: maxFileSize) }
+
+    /// Whether an entry named `name` at `path` is left out, given the ignore files governing its directory.
+    /// Ignore rules are asked per path component: the crawl never descends into an excluded directory.
+    package func exclusion(
+        name: some Collection<UInt8>,
+        path: BytePath,
+        isDirectory: Bool,
+        stack: IgnoreStack
+    ) -> Exclusion? {
+        if name.elementsEqual(Self.gitName) { return .gitDirectory }
+        if !includeHidden, name.first == UInt8(ascii: ".") {
+            return .hidden(String(decoding: name, as: UTF8.self), isDirectory: isDirectory)
+        }
+        if useIgnoreFiles, let decision = stack.decision(forAbsolutePath: path.bytes, isDirectory: isDirectory),
+            decision.isIgnored
+        {
+            return .ignored(decision)
+        }
+        return nil
+    }
+
+    /// The ignore files found in `directory` (`.gitignore` then `.ignore`, so `.ignore` wins); none with
+    /// `--no-ignore`. An unreadable ignore file counts as empty.
+    package func ignoreFiles(in directory: BytePath) -> [IgnoreFile] {
+        guard useIgnoreFiles else { return [] }
+        return Self.ignoreFileNames.compactMap { name in
+            let path = directory.appending(name)
+            guard let contents = Self.readSmallFile(path) else { return nil }
+            return IgnoreFile(path: path.bytes, contents: contents)
+        }
+    }
+
+    /// The stack for `directory`, reading the ignore files of `root` and every directory down to it.
+    package func ignoreStack(for directory: BytePath, root: BytePath) -> IgnoreStack {
+        var stack = IgnoreStack.empty.pushing(ignoreFiles(in: root))
+        var current = root
+        for component in directory.relative(to: root).split(separator: BytePath.slash) {
+            current = current.appending(component)
+            stack = stack.pushing(ignoreFiles(in: current))
+        }
+        return stack
+    }
+
+    private static func readSmallFile(_ path: BytePath) -> [UInt8]? {
+        guard case .bytes(let bytes)? = try? ContentExtractor.read(path, limit: 1 << 20, stopAtNUL: false) else {
+            return nil
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,30 @@
+import Glibc
+
+/// The names in one directory, read with `readdir`, as raw bytes ("." and ".." left out).
+package enum DirectoryListing {
+    package enum Failure: Error, Equatable {
+        /// The directory is gone or is no longer a directory.
+        case missing
+        /// It exists but cannot be read; `errno` value kept for the message.
+        case unreadable(Int32)
+    }
+
+    package static func names(in directory: BytePath) throws(Failure) -> [[UInt8]] {
+        guard let handle = directory.withCString({ opendir($0) }) else {
+            let code = errno
+            throw code == ENOENT || code == ENOTDIR ? .missing : .unreadable(code)
+        }
+        defer { closedir(handle) }
+        var names: [[UInt8]] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> [UInt8] in
+                let bytes = raw.bindMemory(to: UInt8.self)
+                let length = bytes.firstIndex(of: 0) ?? bytes.count
+                return Array(bytes[..<length])
+            }
+            if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+            names.append(name)
+        }
+        return names
+    }
+}

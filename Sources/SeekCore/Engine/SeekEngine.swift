@@ -1,0 +1,142 @@
+import Glibc
+import Logging
+import ServiceLifecycle
+
+/// The engine: the index, the scheduler of passes and the search service, wired for one set of roots.
+/// It knows no sockets; `SeekServer` puts it on the wire.
+package final class SeekEngine: Sendable {
+    package let configuration: EngineConfiguration
+    package let store: IndexStore
+    package let scheduler: IndexScheduler
+    package let searchService: SearchService
+    package let startedAt = ContinuousClock.now
+
+    /// Opens the index, purges roots no longer given, and queues the first pass over every root.
+    package init(configuration: EngineConfiguration, logger: Logger) async throws {
+        self.configuration = configuration
+        store = try IndexStore(path: configuration.indexPath, logger: logger)
+        try await store.reconcile(roots: configuration.roots, settings: configuration.contentSettings)
+        let progress = PassProgress()
+        let pass = IndexPass(
+            store: store,
+            policy: configuration.policy,
+            roots: configuration.roots,
+            progress: progress,
+            hooks: configuration.hooks,
+            logger: logger
+        )
+        scheduler = IndexScheduler(
+            generation: try await store.generation(),
+            settle: configuration.settle,
+            progress: progress,
+            logger: logger,
+            makePass: { pass }
+        )
+        searchService = SearchService(store: store)
+        var initial = WorkSet()
+        for root in configuration.roots { initial.scan(root, .full) }
+        scheduler.submit(initial, settles: false)
+    }
+
+    /// The long-running parts, in start order.
+    package var services: [any Service] { [scheduler] }
+
+    package var roots: [BytePath] { configuration.roots }
+
+    /// The root a path lies in, if any.
+    package func root(of path: BytePath) -> BytePath? {
+        roots.filter { path.isWithin($0) }.max { $0.bytes.count < $1.bytes.count }
+    }
+
+    /// Queues a rescan of these paths (every root when nil) that supersedes the running pass; returns the ticket
+    /// to wait on. Paths must lie within the roots.
+    package func reindex(_ paths: [BytePath]?) -> Int {
+        var work = WorkSet()
+        for path in paths ?? roots {
+            if roots.contains(path) || FileStatus.of(path)?.kind == .directory {
+                work.scan(path, .full)
+            } else {
+                work.check(path)
+            }
+        }
+        return scheduler.submit(work, settles: false)
+    }
+
+    /// The ticket that covers every change made before now.
+    package func syncTicket() -> Int {
+        scheduler.latestTicket
+    }
+
+    // MARK: Explain
+
+    package func explain(_ path: BytePath) -> Explanation {
+        let policy = configuration.policy
+        guard let root = root(of: path) else {
+            let roots = roots.map(\.description).joined(separator: ", ")
+            return Explanation(state: .outsideRoots, reason: "not under any root (roots: \(roots))")
+        }
+        var stack = IgnoreStack.empty.pushing(policy.ignoreFiles(in: root))
+        var current = root
+        let components = path.relative(to: root).split(separator: BytePath.slash)
+        for (index, component) in components.enumerated() {
+            current = current.appending(component)
+            let isLast = index == components.count - 1
+            guard let status = FileStatus.of(current) else {
+                return Explanation(state: .missing, reason: "\(current) does not exist")
+            }
+            if status.kind == .symlink {
+                return Explanation(state: .excluded, reason: Exclusion.symlink.reason + (isLast ? "" : ": \(current)"))
+            }
+            let isDirectory = status.kind == .directory
+            if let exclusion = policy.exclusion(name: component, path: current, isDirectory: isDirectory, stack: stack) {
+                var rule: IgnoreDecision?
+                if case .ignored(let decision) = exclusion { rule = decision }
+                return Explanation(state: .excluded, reason: exclusion.reason, rule: rule)
+            }
+            if isLast { return explainEntry(path, status: status) }
+            guard isDirectory else { return Explanation(state: .missing, reason: "\(current) is not a directory") }
+            stack = stack.pushing(policy.ignoreFiles(in: current))
+        }
+        return explainEntry(path, status: FileStatus.of(path))
+    }
+
+    private func explainEntry(_ path: BytePath, status: FileStatus?) -> Explanation {
+        guard let status else { return Explanation(state: .missing, reason: "\(path) does not exist") }
+        switch status.kind {
+        case .directory:
+            return Explanation(state: .indexed, reason: "directory: the files in it are indexed")
+        case .symlink:
+            return Explanation(state: .excluded, reason: Exclusion.symlink.reason)
+        case .other:
+            return Explanation(state: .excluded, reason: Exclusion.notRegularFile.reason)
+        case .regular:
+            let maxSize = configuration.policy.maxFileSize
+            if status.size > maxSize {
+                return Explanation(
+                    state: .nameOnly,
+                    reason: "larger than --max-file-size (\(maxSize.byteCountDescription))"
+                )
+            }
+            switch try? ContentExtractor.read(path, limit: maxSize, stopAtNUL: true) {
+            case .nul(let offset)?:
+                return Explanation(state: .nameOnly, reason: "binary: NUL byte at offset \(offset)")
+            case .tooLarge?:
+                return Explanation(
+                    state: .nameOnly,
+                    reason: "larger than --max-file-size (\(maxSize.byteCountDescription))"
+                )
+            case .failed(let code)?:
+                return Explanation(state: .nameOnly, reason: "unreadable: \(String(cString: strerror(code)))")
+            case .bytes(let bytes)?:
+                return Explanation(state: .indexed, reason: "text, \(bytes.count) bytes")
+            case nil:
+                return Explanation(state: .missing, reason: "\(path) could not be read")
+            }
+        }
+    }
+}
+
+extension SeekEngine {
+    /// inotify figures for `status`: watches held and directories that could not be watched.
+    package var watchFigures: (watches: Int, errors: Int) { (0, 0) }
+}

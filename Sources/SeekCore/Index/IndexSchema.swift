@@ -1,0 +1,48 @@
+import GRDB
+
+/// The index's tables. A database whose `user_version` differs from `version` is rebuilt from scratch:
+/// the index is a cache of the files on disk, so nothing is lost by rebuilding it.
+package enum IndexSchema {
+    package static let version: Int32 = 1
+
+    /// bm25 weights for the FTS columns (name, path, body): a match in the file name ranks above a mention.
+    package static let rankWeights = "10.0, 2.0, 1.0"
+
+    static let statements = [
+        """
+        CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID
+        """,
+        "INSERT INTO meta(key, value) VALUES ('generation', 0), ('roots', ''), ('settings', '')",
+        // Paths are BLOBs: file names need not be UTF-8, and byte order makes "everything under a directory"
+        // a range scan (see `BytePath.descendantRange`).
+        """
+        CREATE TABLE files(
+            id INTEGER PRIMARY KEY,
+            path BLOB NOT NULL UNIQUE,
+            dir BLOB NOT NULL,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            ctime_ns INTEGER NOT NULL,
+            inode INTEGER NOT NULL,
+            content_state INTEGER NOT NULL
+        )
+        """,
+        "CREATE INDEX files_dir ON files(dir)",
+        "CREATE TABLE dirs(path BLOB PRIMARY KEY, parent BLOB NOT NULL) WITHOUT ROWID",
+        "CREATE INDEX dirs_parent ON dirs(parent)",
+        """
+        CREATE VIRTUAL TABLE fts USING fts5(
+            name, path, body,
+            tokenize = 'unicode61 remove_diacritics 2',
+            prefix = '1 2 3'
+        )
+        """,
+        "CREATE TRIGGER files_delete AFTER DELETE ON files BEGIN DELETE FROM fts WHERE rowid = old.id; END",
+    ]
+
+    /// Creates the schema in an empty database.
+    static func create(_ db: Database) throws {
+        for statement in statements { try db.execute(sql: statement) }
+        try db.execute(sql: "PRAGMA user_version = \(version)")
+    }
+}

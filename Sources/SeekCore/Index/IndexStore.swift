@@ -1,0 +1,270 @@
+import Foundation
+import GRDB
+import Glibc
+import Logging
+
+/// The SQLite FTS5 index: one writer connection, a bounded pool of readers (WAL), so indexing never blocks a
+/// search and a search never blocks indexing.
+package final class IndexStore: Sendable {
+    package let pool: DatabasePool
+    package let path: String
+
+    /// Readers serve searches and the crawl's look-ups; each in-flight search holds one.
+    package static let readerCount = 4
+
+    package enum OpenError: Error, CustomStringConvertible {
+        case cannotCreateDirectory(String, String)
+        case cannotOpen(String, String)
+
+        package var description: String {
+            switch self {
+            case .cannotCreateDirectory(let path, let reason): "cannot create the index directory \(path): \(reason)"
+            case .cannotOpen(let path, let reason): "cannot open the index \(path): \(reason)"
+            }
+        }
+    }
+
+    /// Opens (creating parents with mode 0700) or rebuilds the index at `path`.
+    package init(path: String, logger: Logger) throws {
+        self.path = path
+        try Self.createParentDirectories(of: path)
+        do {
+            pool = try Self.openPool(path: path, logger: logger)
+        } catch let error as DatabaseError where Self.isUnusable(error) {
+            logger.warning("index unreadable, rebuilding it", metadata: ["index.path": "\(path)", "error": "\(error)"])
+            Self.removeDatabaseFiles(path)
+            do { pool = try Self.openPool(path: path, logger: logger) } catch {
+                throw OpenError.cannotOpen(path, "\(error)")
+            }
+        } catch {
+            throw OpenError.cannotOpen(path, Self.explain(error))
+        }
+    }
+
+    private static func openPool(path: String, logger: Logger) throws -> DatabasePool {
+        var configuration = Configuration()
+        configuration.maximumReaderCount = readerCount
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        var pool = try DatabasePool(path: path, configuration: configuration)
+        let version = try pool.read { db in try Int32.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
+        if version != IndexSchema.version {
+            if version != 0 {
+                logger.notice(
+                    "index schema changed, rebuilding",
+                    metadata: ["index.version": "\(version)", "index.expected": "\(IndexSchema.version)"]
+                )
+                try pool.close()
+                removeDatabaseFiles(path)
+                pool = try DatabasePool(path: path, configuration: configuration)
+            }
+            try pool.write { db in try IndexSchema.create(db) }
+        }
+        return pool
+    }
+
+    private static func isUnusable(_ error: DatabaseError) -> Bool {
+        error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB
+    }
+
+    private static func explain(_ error: any Error) -> String {
+        if let error = error as? DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_CANTOPEN, .SQLITE_READONLY, .SQLITE_PERM: return "not writable (\(error.message ?? "\(error)"))"
+            default: return error.message ?? "\(error)"
+            }
+        }
+        return "\(error)"
+    }
+
+    private static func removeDatabaseFiles(_ path: String) {
+        for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+    }
+
+    private static func createParentDirectories(of path: String) throws {
+        let parent = (path as NSString).deletingLastPathComponent
+        guard !parent.isEmpty, !FileManager.default.fileExists(atPath: parent) else { return }
+        do {
+            try FileManager.default.createDirectory(
+                atPath: parent,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
+        } catch {
+            throw OpenError.cannotCreateDirectory(parent, (error as NSError).localizedDescription)
+        }
+    }
+
+    // MARK: Reads for the crawl
+
+    /// The files the index holds directly in `directory`, by name.
+    package func files(in directory: BytePath) async throws -> [[UInt8]: StoredFile] {
+        try await pool.read { db in
+            var files: [[UInt8]: StoredFile] = [:]
+            let rows = try Row.fetchCursor(
+                db,
+                sql: "SELECT id, path, size, mtime_ns, ctime_ns, inode, content_state FROM files WHERE dir = ?",
+                arguments: [Data(directory.bytes)]
+            )
+            while let row = try rows.next() {
+                let path = BytePath([UInt8](row["path"] as Data))
+                files[Array(path.lastComponent)] = Self.storedFile(row)
+            }
+            return files
+        }
+    }
+
+    /// One file's index row, if any.
+    package func file(at path: BytePath) async throws -> StoredFile? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT id, size, mtime_ns, ctime_ns, inode, content_state FROM files WHERE path = ?",
+                arguments: [Data(path.bytes)]
+            ).map(Self.storedFile)
+        }
+    }
+
+    /// The subdirectories of `directory` whose listing the index holds.
+    package func subdirectories(of directory: BytePath) async throws -> Set<BytePath> {
+        try await pool.read { db in
+            let rows = try Data.fetchAll(db, sql: "SELECT path FROM dirs WHERE parent = ?", arguments: [Data(directory.bytes)])
+            return Set(rows.map { BytePath([UInt8]($0)) })
+        }
+    }
+
+    private static func storedFile(_ row: Row) -> StoredFile {
+        StoredFile(
+            id: row["id"],
+            status: FileStatus(
+                kind: .regular,
+                size: row["size"],
+                mtimeNanoseconds: row["mtime_ns"],
+                ctimeNanoseconds: row["ctime_ns"],
+                inode: UInt64(bitPattern: row["inode"] as Int64),
+                device: 0
+            ),
+            contentState: row["content_state"]
+        )
+    }
+
+    // MARK: Writes
+
+    /// Commits a batch in one transaction; `completesPass` also advances the generation.
+    package func commit(_ batch: IndexBatch, completesPass: Bool = false) async throws {
+        try await pool.write { db in try Self.apply(batch, completesPass: completesPass, to: db) }
+    }
+
+    private static func apply(_ batch: IndexBatch, completesPass: Bool, to db: Database) throws {
+        for directory in batch.purgedDirectories {
+            let range = directory.descendantRange
+            let bounds: StatementArguments = [Data(range.lower), Data(range.upper)]
+            try db.execute(sql: "DELETE FROM files WHERE path >= ? AND path < ?", arguments: bounds)
+            try db.execute(sql: "DELETE FROM dirs WHERE path = ?", arguments: [Data(directory.bytes)])
+            try db.execute(sql: "DELETE FROM dirs WHERE path >= ? AND path < ?", arguments: bounds)
+        }
+        let deleteFile = try db.cachedStatement(sql: "DELETE FROM files WHERE path = ?")
+        for path in batch.deletedFiles {
+            try deleteFile.execute(arguments: [Data(path.bytes)])
+        }
+        let upsert = try db.cachedStatement(
+            sql: """
+                INSERT INTO files(path, dir, size, mtime_ns, ctime_ns, inode, content_state)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(path) DO UPDATE SET
+                    size = excluded.size, mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns,
+                    inode = excluded.inode, content_state = excluded.content_state
+                RETURNING id
+                """
+        )
+        let deleteText = try db.cachedStatement(sql: "DELETE FROM fts WHERE rowid = ?")
+        let insertText = try db.cachedStatement(sql: "INSERT INTO fts(rowid, name, path, body) VALUES (?, ?, ?, ?)")
+        for entry in batch.entries {
+            let status = entry.status
+            guard
+                let id = try Int64.fetchOne(
+                    upsert,
+                    arguments: [
+                        Data(entry.path.bytes), Data(entry.path.parent.bytes), status.size, status.mtimeNanoseconds,
+                        status.ctimeNanoseconds, Int64(bitPattern: status.inode), entry.content.stateCode,
+                    ]
+                )
+            else { continue }
+            if !entry.isNew { try deleteText.execute(arguments: [id]) }
+            try insertText.execute(arguments: [
+                id,
+                String(decoding: entry.path.lastComponent, as: UTF8.self),
+                String(decoding: entry.relativePath, as: UTF8.self),
+                entry.content.text,
+            ])
+        }
+        let insertDirectory = try db.cachedStatement(sql: "INSERT OR IGNORE INTO dirs(path, parent) VALUES (?, ?)")
+        for directory in batch.scannedDirectories {
+            try insertDirectory.execute(arguments: [Data(directory.path.bytes), Data(directory.parent.bytes)])
+        }
+        if completesPass {
+            try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+        }
+    }
+
+    /// Removes what lies outside `roots` and forgets which directories were scanned under roots that changed.
+    /// Called once at start, before the first pass. Also forces content to be re-read when the settings that
+    /// decide content (`settings`, for example the size cap) changed since the last run.
+    package func reconcile(roots: [BytePath], settings: String) async throws {
+        try await pool.write { db in
+            let rootsKey = roots.map(\.description).joined(separator: "\n")
+            let storedRoots = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'roots'") ?? ""
+            if storedRoots != rootsKey {
+                try Self.deleteOutside(roots: roots, table: "files", db: db)
+                try Self.deleteOutside(roots: roots, table: "dirs", db: db)
+                try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'roots'", arguments: [rootsKey])
+            }
+            let storedSettings = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'settings'") ?? ""
+            if storedSettings != settings {
+                try db.execute(sql: "UPDATE files SET mtime_ns = -1")
+                try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'settings'", arguments: [settings])
+            }
+        }
+    }
+
+    private static func deleteOutside(roots: [BytePath], table: String, db: Database) throws {
+        var doomed: [Data] = []
+        let rows = try Data.fetchCursor(db, sql: "SELECT path FROM \(table)")
+        while let data = try rows.next() {
+            let path = BytePath([UInt8](data))
+            if !roots.contains(where: { path.isWithin($0) }) { doomed.append(data) }
+        }
+        let delete = try db.cachedStatement(sql: "DELETE FROM \(table) WHERE path = ?")
+        for path in doomed { try delete.execute(arguments: [path]) }
+    }
+
+    // MARK: Figures
+
+    package struct Totals: Sendable {
+        package var files: Int
+        package var bytes: Int
+        package var generation: Int
+    }
+
+    package func totals() async throws -> Totals {
+        try await pool.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT count(*) AS files, total(size) AS bytes FROM files")
+            let generation = try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'generation'") ?? 0
+            return Totals(files: row?["files"] ?? 0, bytes: Int(row?["bytes"] as Double? ?? 0), generation: generation)
+        }
+    }
+
+    package func generation() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'generation'") ?? 0 }
+    }
+
+    /// The size of the database and its WAL on disk.
+    package var sizeOnDisk: Int {
+        ["", "-wal"].reduce(0) { total, suffix in
+            var info = stat()
+            return total + (stat(path + suffix, &info) == 0 ? Int(info.st_size) : 0)
+        }
+    }
+}

@@ -1,0 +1,265 @@
+import Glibc
+import Logging
+
+/// One index pass: it looks at the paths and directories of a work set, re-reads only files whose stat data
+/// changed, drops what vanished, and commits in batches (one transaction each).
+///
+/// Cancellation: the pass checks between files and between read chunks; when cancelled it returns the work it
+/// has not committed yet, so the next pass inherits it. Committed batches stay committed.
+package struct IndexPass: Sendable {
+    package enum Outcome: Sendable {
+        case completed(files: Int)
+        case cancelled(leftover: WorkSet)
+        case failed(any Error, leftover: WorkSet)
+    }
+
+    let store: IndexStore
+    let policy: CrawlPolicy
+    let roots: [BytePath]
+    let progress: PassProgress
+    let hooks: PassHooks
+    let logger: Logger
+
+    /// Flush a batch at this many files or this much text, whichever comes first.
+    static let batchFiles = 500
+    static let batchTextBytes = 8 << 20
+
+    package init(
+        store: IndexStore,
+        policy: CrawlPolicy,
+        roots: [BytePath],
+        progress: PassProgress,
+        hooks: PassHooks,
+        logger: Logger
+    ) {
+        self.store = store
+        self.policy = policy
+        self.roots = roots
+        self.progress = progress
+        self.hooks = hooks
+        self.logger = logger
+    }
+
+    package func run(_ work: WorkSet) async -> Outcome {
+        var run = PassRun(pass: self, work: work)
+        progress.start(queued: work.count)
+        defer { progress.stop() }
+        do {
+            try await run.execute()
+            return .completed(files: run.filesIndexed)
+        } catch is CancellationError {
+            return .cancelled(leftover: run.leftover())
+        } catch {
+            if Task.isCancelled { return .cancelled(leftover: run.leftover()) }
+            return .failed(error, leftover: run.leftover())
+        }
+    }
+
+    func root(of path: BytePath) -> BytePath? {
+        roots.filter { path.isWithin($0) }.max { $0.bytes.count < $1.bytes.count }
+    }
+}
+
+/// The mutable state of one pass while it runs.
+private struct PassRun {
+    let pass: IndexPass
+    var paths: [BytePath]
+    var queue: [(BytePath, WorkSet.ScanMode)]
+    var current: (BytePath, WorkSet.ScanMode)?
+    /// Directories listed into the unflushed batch: rescanned shallowly if that batch never commits.
+    var uncommitted: [BytePath] = []
+    var uncommittedPaths: [BytePath] = []
+    var scanned: [BytePath: WorkSet.ScanMode] = [:]
+    var batch = IndexBatch()
+    var stacks: [BytePath: IgnoreStack] = [:]
+    var filesSeen = 0
+    var filesIndexed = 0
+
+    init(pass: IndexPass, work: WorkSet) {
+        self.pass = pass
+        // Parents before children, so a directory's scan can skip subdirectories it already covered.
+        paths = work.paths.sorted(by: >)
+        queue = work.directories.sorted { $0.key > $1.key }.map { ($0.key, $0.value) }
+    }
+
+    func leftover() -> WorkSet {
+        var work = WorkSet()
+        for (directory, mode) in queue { work.scan(directory, mode) }
+        if let current { work.scan(current.0, current.1) }
+        for directory in uncommitted { work.scan(directory, .shallow) }
+        for path in paths + uncommittedPaths { work.check(path) }
+        return work
+    }
+
+    mutating func execute() async throws {
+        while let path = paths.last {
+            try Task.checkCancellation()
+            try await checkPath(path)
+            paths.removeLast()
+            uncommittedPaths.append(path)
+        }
+        while let next = queue.popLast() {
+            current = next
+            try await scan(next.0, mode: next.1)
+            current = nil
+        }
+        try await flush(completesPass: true)
+    }
+
+    // MARK: Single paths
+
+    private mutating func checkPath(_ path: BytePath) async throws {
+        guard let root = pass.root(of: path) else { return }
+        let status = FileStatus.of(path)
+        if path == root {
+            scheduleScan(path, .full)
+            return
+        }
+        let parentStack = try await stack(for: path.parent, root: root)
+        let excluded =
+            try await isExcludedAncestry(path.parent, root: root)
+            || pass.policy.exclusion(
+                name: path.lastComponent,
+                path: path,
+                isDirectory: status?.kind == .directory,
+                stack: parentStack
+            ) != nil
+        switch status?.kind {
+        case .directory? where !excluded:
+            batch.deletedFiles.append(path)
+            scheduleScan(path, .full)
+        case .regular? where !excluded:
+            try await index(path, root: root, status: status!, stored: try await pass.store.file(at: path))
+        default:
+            batch.deletedFiles.append(path)
+            batch.purgedDirectories.append(path)
+        }
+        try await flushIfFull()
+    }
+
+    /// Whether a component between the root and `directory` (inclusive) is excluded.
+    private mutating func isExcludedAncestry(_ directory: BytePath, root: BytePath) async throws -> Bool {
+        var current = root
+        for component in directory.relative(to: root).split(separator: BytePath.slash) {
+            let stack = try await stack(for: current, root: root)
+            let next = current.appending(component)
+            if pass.policy.exclusion(name: component, path: next, isDirectory: true, stack: stack) != nil { return true }
+            current = next
+        }
+        return false
+    }
+
+    private mutating func stack(for directory: BytePath, root: BytePath) async throws -> IgnoreStack {
+        if let cached = stacks[directory] { return cached }
+        let stack: IgnoreStack
+        if directory == root {
+            stack = IgnoreStack.empty.pushing(pass.policy.ignoreFiles(in: root))
+        } else {
+            stack = try await self.stack(for: directory.parent, root: root).pushing(pass.policy.ignoreFiles(in: directory))
+        }
+        stacks[directory] = stack
+        return stack
+    }
+
+    private mutating func scheduleScan(_ directory: BytePath, _ mode: WorkSet.ScanMode) {
+        if let done = scanned[directory], done >= mode { return }
+        queue.append((directory, mode))
+    }
+
+    // MARK: Directories
+
+    private mutating func scan(_ directory: BytePath, mode: WorkSet.ScanMode) async throws {
+        if let done = scanned[directory], done >= mode { return }
+        guard let root = pass.root(of: directory) else { return }
+        if directory != root, try await isExcludedAncestry(directory, root: root) {
+            batch.purgedDirectories.append(directory)
+            return
+        }
+        let names: [[UInt8]]
+        do {
+            names = try DirectoryListing.names(in: directory)
+        } catch {
+            pass.logger.debug("directory gone or unreadable", metadata: ["path": "\(directory)", "error": "\(error)"])
+            // A vanished root is purged like any directory and scanned again in full when it returns.
+            batch.purgedDirectories.append(directory)
+            try await flushIfFull()
+            return
+        }
+        let stored = try await pass.store.files(in: directory)
+        let knownDirectories = try await pass.store.subdirectories(of: directory)
+        let stack = try await stack(for: directory, root: root)
+        var seenFiles = Set<[UInt8]>()
+        var seenDirectories = Set<BytePath>()
+        var subdirectories: [BytePath] = []
+
+        for name in names {
+            try Task.checkCancellation()
+            let path = directory.appending(name)
+            guard let status = FileStatus.of(path) else { continue }
+            let isDirectory = status.kind == .directory
+            if pass.policy.exclusion(name: name, path: path, isDirectory: isDirectory, stack: stack) != nil { continue }
+            switch status.kind {
+            case .directory:
+                seenDirectories.insert(path)
+                if mode == .full || !knownDirectories.contains(path) { subdirectories.append(path) }
+            case .regular:
+                seenFiles.insert(name)
+                try await index(path, root: root, status: status, stored: stored[name])
+                try await flushIfFull()
+            case .symlink, .other:
+                continue
+            }
+        }
+        for name in stored.keys where !seenFiles.contains(name) {
+            batch.deletedFiles.append(directory.appending(name))
+        }
+        for subdirectory in knownDirectories where !seenDirectories.contains(subdirectory) {
+            batch.purgedDirectories.append(subdirectory)
+        }
+        batch.scannedDirectories.append((directory, directory.parent))
+        scanned[directory] = mode
+        uncommitted.append(directory)
+        for subdirectory in subdirectories.reversed() { scheduleScan(subdirectory, .full) }
+        pass.progress.update(done: filesSeen, queued: queue.count)
+        try await flushIfFull()
+    }
+
+    // MARK: Files
+
+    private mutating func index(_ path: BytePath, root: BytePath, status: FileStatus, stored: StoredFile?) async throws {
+        filesSeen += 1
+        if let stored, !status.differs(from: stored.status) { return }
+        let content = try pass.policy.extractor.extract(path, size: status.size)
+        if case .unreadable(let code) = content, code == ENOENT {
+            if stored != nil { batch.deletedFiles.append(path) }
+            return
+        }
+        batch.entries.append(
+            FileEntry(
+                path: path,
+                relativePath: Array(path.relative(to: root)),
+                status: status,
+                content: content,
+                isNew: stored == nil
+            )
+        )
+        batch.textBytes += content.text.utf8.count
+        filesIndexed += 1
+        try await pass.hooks.fileIndexed(count: filesIndexed)
+    }
+
+    private mutating func flushIfFull() async throws {
+        if batch.fileCount >= IndexPass.batchFiles || batch.textBytes >= IndexPass.batchTextBytes {
+            try await flush(completesPass: false)
+        }
+    }
+
+    private mutating func flush(completesPass: Bool) async throws {
+        if batch.isEmpty && !completesPass { return }
+        try await pass.store.commit(batch, completesPass: completesPass)
+        batch = IndexBatch()
+        uncommitted.removeAll()
+        uncommittedPaths.removeAll()
+        pass.progress.update(done: filesSeen, queued: queue.count)
+    }
+}

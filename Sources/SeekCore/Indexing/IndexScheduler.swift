@@ -1,0 +1,253 @@
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Runs index passes with supersede semantics. Work arrives through `submit`; events from the watcher settle for
+/// a while counted from the first event of a burst (so a steady stream cannot postpone a pass forever). New work
+/// arriving while a pass runs cancels that pass at its next safe point; the scheduler awaits it (two passes never
+/// write at once) and merges its unfinished work into the next pass together with the new changes.
+package final class IndexScheduler: Service, Sendable {
+    private struct CompletionWaiter {
+        var ticket: Int
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var pending = WorkSet()
+        /// Tickets number submissions; a completed pass covers every ticket taken with its work.
+        var requested = 0
+        var completed = 0
+        var settleDeadline: ContinuousClock.Instant?
+        var workWaiter: CheckedContinuation<Void, Never>?
+        var completionWaiters: [Int: CompletionWaiter] = [:]
+        var nextWaiterID = 0
+        var isStopped = false
+        var generation = 0
+        var passesCompleted = 0
+        var passesSuperseded = 0
+        var lastError: String?
+    }
+
+    /// Scheduler figures for `status`.
+    package struct Figures: Sendable {
+        package var generation: Int
+        package var passesCompleted: Int
+        package var passesSuperseded: Int
+        package var lastError: String?
+        package var pass: PassProgress.Snapshot
+    }
+
+    private let state = Mutex(State())
+    private let makePass: @Sendable () -> IndexPass
+    private let progress: PassProgress
+    private let settle: Duration
+    private let logger: Logger
+
+    package init(
+        generation: Int,
+        settle: Duration,
+        progress: PassProgress,
+        logger: Logger,
+        makePass: @escaping @Sendable () -> IndexPass
+    ) {
+        self.settle = settle
+        self.progress = progress
+        self.logger = logger
+        self.makePass = makePass
+        state.withLock { $0.generation = generation }
+    }
+
+    package var figures: Figures {
+        let snapshot = state.withLock { state in
+            Figures(
+                generation: state.generation,
+                passesCompleted: state.passesCompleted,
+                passesSuperseded: state.passesSuperseded,
+                lastError: state.lastError,
+                pass: PassProgress.Snapshot()
+            )
+        }
+        var figures = snapshot
+        figures.pass = progress.snapshot
+        return figures
+    }
+
+    package var generation: Int { state.withLock { $0.generation } }
+
+    /// Adds work and returns its ticket for `waitUntilIndexed`. `settles`: the work comes from file events and
+    /// waits for the burst to settle; explicit requests (start, `reindex`) run at once.
+    @discardableResult
+    package func submit(_ work: WorkSet, settles: Bool) -> Int {
+        let (ticket, waiter) = state.withLock { state in
+            state.pending.merge(work)
+            state.requested += 1
+            if settles, state.settleDeadline == nil {
+                state.settleDeadline = .now + settle
+            }
+            defer { state.workWaiter = nil }
+            return (state.requested, state.workWaiter)
+        }
+        waiter?.resume()
+        return ticket
+    }
+
+    /// The newest ticket: waiting for it waits for everything submitted so far.
+    package var latestTicket: Int { state.withLock { $0.requested } }
+
+    /// Returns once every pass covering `ticket` has committed. Cancellable; throws `CancellationError` when the
+    /// scheduler stops first.
+    package func waitUntilIndexed(ticket: Int) async throws {
+        let id = state.withLock { state in
+            defer { state.nextWaiterID += 1 }
+            return state.nextWaiterID
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let outcome: Result<Void, any Error>? = state.withLock { state in
+                    if state.completed >= ticket { return .success(()) }
+                    if state.isStopped || Task.isCancelled { return .failure(CancellationError()) }
+                    state.completionWaiters[id] = CompletionWaiter(ticket: ticket, continuation: continuation)
+                    return nil
+                }
+                if let outcome { continuation.resume(with: outcome) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.completionWaiters.removeValue(forKey: id) }
+            waiter?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    package func run() async throws {
+        defer { stop() }
+        do {
+            try await runPasses()
+        } catch is CancellationError {
+            // Shutdown: the running pass stopped at a safe point; its unfinished work is found again at next start.
+        }
+    }
+
+    private func runPasses() async throws {
+        try await cancelWhenGracefulShutdown { [self] in
+            var failures = 0
+            while true {
+                try await waitForWork()
+                try await waitToSettle()
+                let (work, ticket) = take()
+                switch await runSuperseding(work) {
+                case .completed(let files):
+                    failures = 0
+                    completed(ticket: ticket)
+                    logger.debug("index pass done", metadata: ["pass.files": "\(files)"])
+                case .cancelled(let leftover):
+                    requeue(leftover, superseded: !Task.isCancelled)
+                    try Task.checkCancellation()
+                case .failed(let error, let leftover):
+                    failures += 1
+                    requeue(leftover, superseded: false, error: "indexing failed: \(error)")
+                    logger.warning("index pass failed; will retry", metadata: ["error": "\(error)"])
+                    // Back off so that a lasting fault (a full disk) does not pin the CPU.
+                    try await Task.sleep(for: .milliseconds(min(60_000, 250 << min(failures, 8))))
+                }
+            }
+        }
+    }
+
+    private enum RaceEvent: Sendable {
+        case pass(IndexPass.Outcome)
+        case newWork
+        case stopped
+    }
+
+    /// Runs a pass racing the arrival of new work; the loser is cancelled and awaited.
+    private func runSuperseding(_ work: WorkSet) async -> IndexPass.Outcome {
+        let pass = makePass()
+        return await withTaskGroup(of: RaceEvent.self) { group in
+            group.addTask { .pass(await pass.run(work)) }
+            group.addTask { [self] in
+                do {
+                    try await waitForWork()
+                    try await waitToSettle()
+                    return .newWork
+                } catch {
+                    return .stopped
+                }
+            }
+            var outcome: IndexPass.Outcome = .cancelled(leftover: work)
+            while let event = await group.next() {
+                switch event {
+                case .pass(let result):
+                    outcome = result
+                    group.cancelAll()
+                case .newWork:
+                    group.cancelAll()
+                case .stopped:
+                    break
+                }
+            }
+            return outcome
+        }
+    }
+
+    private func waitForWork() async throws {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state in
+                    if !state.pending.isEmpty || Task.isCancelled { return true }
+                    state.workWaiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                defer { state.workWaiter = nil }
+                return state.workWaiter
+            }
+            waiter?.resume()
+        }
+        try Task.checkCancellation()
+    }
+
+    private func waitToSettle() async throws {
+        if let deadline = state.withLock({ $0.settleDeadline }) {
+            try await Task.sleep(until: deadline, clock: .continuous)
+        }
+    }
+
+    private func take() -> (WorkSet, Int) {
+        state.withLock { state in
+            state.settleDeadline = nil
+            return (state.pending.take(), state.requested)
+        }
+    }
+
+    private func completed(ticket: Int) {
+        let ready = state.withLock { state in
+            state.completed = max(state.completed, ticket)
+            state.generation += 1
+            state.passesCompleted += 1
+            state.lastError = nil
+            let ready = state.completionWaiters.filter { $0.value.ticket <= state.completed }
+            for id in ready.keys { state.completionWaiters[id] = nil }
+            return ready.values
+        }
+        for waiter in ready { waiter.continuation.resume() }
+    }
+
+    private func requeue(_ leftover: WorkSet, superseded: Bool, error: String? = nil) {
+        state.withLock { state in
+            state.pending.merge(leftover)
+            if superseded { state.passesSuperseded += 1 }
+            if let error { state.lastError = error }
+        }
+    }
+
+    private func stop() {
+        let waiters = state.withLock { state in
+            state.isStopped = true
+            defer { state.completionWaiters.removeAll() }
+            return state.completionWaiters.values
+        }
+        for waiter in waiters { waiter.continuation.resume(throwing: CancellationError()) }
+    }
+}

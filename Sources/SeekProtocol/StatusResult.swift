@@ -1,0 +1,98 @@
+/// Result of `status`.
+public struct StatusResult: Sendable, Equatable, Codable {
+    public struct Pass: Sendable, Equatable, Codable {
+        /// "idle" or "running".
+        public var state: String
+        public var done: Int
+        public var queued: Int
+
+        public init(state: String, done: Int, queued: Int) {
+            self.state = state
+            self.done = done
+            self.queued = queued
+        }
+    }
+
+    public struct Passes: Sendable, Equatable, Codable {
+        public var completed: Int
+        public var superseded: Int
+
+        public init(completed: Int, superseded: Int) {
+            self.completed = completed
+            self.superseded = superseded
+        }
+    }
+
+    public struct Queries: Sendable, Equatable, Codable {
+        public var completed = 0
+        public var superseded = 0
+        public var timedOut = 0
+        public var cancelled = 0
+        public var failed = 0
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case completed, superseded, cancelled, failed
+            case timedOut = "timed_out"
+        }
+    }
+
+    public var version: String
+    public var roots: [String]
+    public var files: Int
+    public var bytes: Int
+    public var watches: Int
+    public var watchErrors: Int
+    public var generation: Int
+    public var pass: Pass
+    public var passes: Passes
+    public var queries: Queries
+    public var uptimeSeconds: Double
+    /// Where the index lives and its size on disk (beyond the protocol's minimum).
+    public var indexPath: String?
+    public var indexBytes: Int?
+    /// The last indexing failure a person should know about (for example a full disk), if any.
+    public var lastError: String?
+
+    public init(
+        version: String,
+        roots: [String],
+        files: Int,
+        bytes: Int,
+        watches: Int,
+        watchErrors: Int,
+        generation: Int,
+        pass: Pass,
+        passes: Passes,
+        queries: Queries,
+        uptimeSeconds: Double,
+        indexPath: String? = nil,
+        indexBytes: Int? = nil,
+        lastError: String? = nil
+    ) {
+        self.version = version
+        self.roots = roots
+        self.files = files
+        self.bytes = bytes
+        self.watches = watches
+        self.watchErrors = watchErrors
+        self.generation = generation
+        self.pass = pass
+        self.passes = passes
+        self.queries = queries
+        self.uptimeSeconds = uptimeSeconds
+        self.indexPath = indexPath
+        self.indexBytes = indexBytes
+        self.lastError = lastError
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version, roots, files, bytes, watches, generation, pass, passes, queries
+        case watchErrors = "watch_errors"
+        case uptimeSeconds = "uptime_s"
+        case indexPath = "index_path"
+        case indexBytes = "index_bytes"
+        case lastError = "last_error"
+    }
+}

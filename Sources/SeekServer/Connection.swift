@@ -1,0 +1,146 @@
+import Logging
+import NIOCore
+import SeekProtocol
+
+/// One client connection: reads lines in order, registers each request as it is read, runs requests
+/// concurrently, and sends every reply through one writer (NIO drops writes made from a cancelled task, so a
+/// cancelled request could not write its own answer).
+struct Connection: Sendable {
+    let channel: NIOAsyncChannel<Frame, ByteBuffer>
+    let registry: RequestRegistry
+    let handler: MethodHandler
+    let logger: Logger
+
+    func run() async throws {
+        try await channel.executeThenClose { inbound, outbound in
+            let (replies, replyContinuation) = AsyncStream<[UInt8]>.makeStream()
+            await withDiscardingTaskGroup { writerGroup in
+                writerGroup.addTask {
+                    for await reply in replies {
+                        // A closed peer makes writes fail; keep draining so nobody waits on the stream.
+                        try? await outbound.write(ByteBuffer(bytes: reply))
+                    }
+                }
+                await withDiscardingTaskGroup { requests in
+                    do {
+                        for try await frame in inbound {
+                            switch frame {
+                            case .oversized:
+                                replyContinuation.yield(
+                                    ResponseCoding.failure(
+                                        id: nil,
+                                        error: .invalidRequest(
+                                            "line longer than \(ProtocolLimits.maxLineBytes) bytes; closing the connection"
+                                        )
+                                    )
+                                )
+                                registry.close(.disconnected)
+                                return
+                            case .line(let buffer):
+                                receive(Array(buffer.readableBytesView), requests: &requests, reply: replyContinuation)
+                            }
+                        }
+                    } catch {
+                        logger.trace("connection read ended", metadata: ["error": "\(error)"])
+                    }
+                    registry.close(.disconnected)
+                }
+                replyContinuation.finish()
+            }
+        }
+    }
+
+    private func receive(
+        _ line: [UInt8],
+        requests: inout DiscardingTaskGroup,
+        reply: AsyncStream<[UInt8]>.Continuation
+    ) {
+        let request: Request
+        switch RequestDecoder.decode(line) {
+        case .failure(let error, let id, let isNotification):
+            if !isNotification { reply.yield(ResponseCoding.failure(id: id, error: error)) }
+            return
+        case .request(let decoded):
+            request = decoded
+        }
+        if request.method == Method.cancel.rawValue {
+            cancel(request, reply: reply)
+            return
+        }
+        guard let id = request.id else { return }  // Only `cancel` means something as a notification.
+        let prepared: PreparedRequest
+        let source: CancellationSource
+        do {
+            prepared = try handler.prepare(request)
+            source = try registry.register(id, channel: prepared.isSearch ? prepared.channel : nil)
+        } catch {
+            reply.yield(ResponseCoding.failure(id: id, error: error))
+            return
+        }
+        let deadline = prepared.timeoutMilliseconds.map { ContinuousClock.now + .milliseconds($0) }
+        let started = ContinuousClock.now
+        requests.addTask { [registry, handler, logger] in
+            defer { registry.release() }
+            await race(deadline: deadline, source: source, operation: prepared.operation) { outcome in
+                let (line, statistic) = Self.answer(id: id, outcome: outcome, prepared: prepared, source: source, registry: registry)
+                reply.yield(line)
+                if prepared.isSearch { handler.statistics.record(statistic) }
+                logger.debug(
+                    "request done",
+                    metadata: [
+                        "request.id": "\(id)", "request.method": "\(request.method)", "request.outcome": "\(statistic)",
+                        "request.ms": "\((ContinuousClock.now - started).milliseconds)",
+                    ]
+                )
+            }
+        }
+    }
+
+    private static func answer(
+        id: RequestID,
+        outcome: RaceOutcome<any Encodable & Sendable>,
+        prepared: PreparedRequest,
+        source: CancellationSource,
+        registry: RequestRegistry
+    ) -> ([UInt8], QueryStatistics.Outcome) {
+        // The claim is atomic with supersede and cancel: a request cancelled meanwhile answers with its reason.
+        if let reason = registry.claimAnswer(id, source: source) {
+            return (ResponseCoding.failure(id: id, error: reason.error), statistic(for: reason))
+        }
+        switch outcome {
+        case .value(let result):
+            return (ResponseCoding.success(id: id, result: result), .completed)
+        case .failure(let error):
+            return (ResponseCoding.failure(id: id, error: WireError.from(error)), .failed)
+        case .cancelled(let reason):
+            return (ResponseCoding.failure(id: id, error: reason.error), statistic(for: reason))
+        case .timedOut:
+            return (
+                ResponseCoding.failure(id: id, error: .timeout(milliseconds: prepared.timeoutMilliseconds ?? 0)),
+                .timedOut
+            )
+        }
+    }
+
+    private static func statistic(for reason: CancelReason) -> QueryStatistics.Outcome {
+        if case .superseded = reason { return .superseded }
+        return .cancelled
+    }
+
+    private func cancel(_ request: Request, reply: AsyncStream<[UInt8]>.Continuation) {
+        do {
+            let params = try CancelParams(params: request.params)
+            let cancelled = registry.cancel(params.id, reason: .cancelled)
+            if let id = request.id { reply.yield(ResponseCoding.success(id: id, result: CancelResult(cancelled: cancelled))) }
+        } catch {
+            if let id = request.id { reply.yield(ResponseCoding.failure(id: id, error: error)) }
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in milliseconds, with fractions.
+    var milliseconds: Double {
+        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
+    }
+}
