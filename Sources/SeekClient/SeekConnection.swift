@@ -1,0 +1,131 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import SeekProtocol
+
+/// Why talking to the daemon failed.
+public enum SeekClientError: Error, CustomStringConvertible, Equatable {
+    /// Nothing listens on the socket.
+    case daemonNotRunning(socketPath: String)
+    /// The daemon closed the connection before answering.
+    case connectionClosed
+    /// The daemon sent something that is not a protocol response.
+    case malformedResponse(String)
+
+    public var description: String {
+        switch self {
+        case .daemonNotRunning(let path): "no seekd is running on \(path) (start one with: seekd DIR)"
+        case .connectionClosed: "seekd closed the connection"
+        case .malformedResponse(let line): "seekd sent a malformed response: \(line.prefix(200))"
+        }
+    }
+}
+
+/// One connection to `seekd`, used inside `SeekConnection.with(socketPath:)`. Sends lines and reads lines;
+/// `call` sends a request and returns the response with the same id.
+public struct SeekConnection: ~Copyable {
+    private var lines: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    private var pending: [UInt8] = []
+    private var nextID: Int64 = 1
+    /// Responses read while waiting for another id.
+    private var early: [RequestID: Response] = [:]
+
+    /// Connects, runs `body`, and closes the connection on every path.
+    public static func with<T: Sendable>(
+        socketPath: String,
+        _ body: (inout SeekConnection) async throws -> T
+    ) async throws -> T {
+        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        do {
+            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(unixDomainSocketPath: socketPath) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch {
+            throw SeekClientError.daemonNotRunning(socketPath: socketPath)
+        }
+        return try await channel.executeThenClose { inbound, outbound in
+            var connection = SeekConnection(lines: inbound.makeAsyncIterator(), outbound: outbound)
+            return try await body(&connection)
+        }
+    }
+
+    private init(lines: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) {
+        self.lines = lines
+        self.outbound = outbound
+    }
+
+    /// Sends raw bytes as they are (tests use it for malformed input).
+    public func send(_ bytes: [UInt8]) async throws {
+        try await outbound.write(ByteBuffer(bytes: bytes))
+    }
+
+    /// Closes the sending side, as a client that is done.
+    public func finishSending() {
+        outbound.finish()
+    }
+
+    /// The next line from the daemon without its newline; nil once the daemon closed the connection.
+    public mutating func nextLine() async throws -> [UInt8]? {
+        while true {
+            if let newline = pending.firstIndex(of: 0x0A) {
+                let line = Array(pending[..<newline])
+                pending.removeSubrange(...newline)
+                return line
+            }
+            guard let buffer = try await lines.next() else { return nil }
+            pending.append(contentsOf: buffer.readableBytesView)
+        }
+    }
+
+    /// The next response, whatever its id.
+    public mutating func nextResponse() async throws -> Response {
+        guard let line = try await nextLine() else { throw SeekClientError.connectionClosed }
+        do {
+            return try Response(line: line)
+        } catch {
+            throw SeekClientError.malformedResponse(String(decoding: line, as: UTF8.self))
+        }
+    }
+
+    /// Sends a request with a fresh id, without waiting; returns the id.
+    public mutating func start(_ method: Method, _ params: some Encodable) async throws -> RequestID {
+        let id = RequestID.int(nextID)
+        nextID += 1
+        try await send(try ResponseCoding.request(id: id, method: method.rawValue, params: params))
+        return id
+    }
+
+    /// Sends a notification (no id, no answer).
+    public func notify(_ method: Method, _ params: some Encodable) async throws {
+        try await send(try ResponseCoding.request(id: nil, method: method.rawValue, params: params))
+    }
+
+    /// The response to `id`, keeping others that arrive first for later calls.
+    public mutating func response(to id: RequestID) async throws -> Response {
+        if let response = early.removeValue(forKey: id) { return response }
+        while true {
+            let response = try await nextResponse()
+            if response.id == id { return response }
+            if let other = response.id { early[other] = response }
+        }
+    }
+
+    /// Sends a request and decodes its result; a daemon error is thrown as `RPCError`.
+    public mutating func call<Result: Decodable>(
+        _ method: Method,
+        _ params: some Encodable,
+        as type: Result.Type
+    ) async throws -> Result {
+        let id = try await start(method, params)
+        return try await response(to: id).decodeResult(type)
+    }
+}
+
+/// Params for methods that take none.
+public struct NoParams: Encodable, Sendable {
+    public init() {}
+}

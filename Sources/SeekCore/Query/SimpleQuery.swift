@@ -1,0 +1,215 @@
+/// The simple query syntax translated to FTS5.
+///
+/// Every term becomes an FTS5 string literal, so nothing the user types is ever read as FTS5 syntax: operators,
+/// parentheses, `*`, `^`, `:` and column names all reach the tokenizer as text, which keeps their letters and drops
+/// the rest. Terms that would tokenize to nothing are dropped here, because SQLite treats an empty phrase as matching
+/// no row, which would silently turn an AND into zero hits.
+///
+/// A `"` opens a phrase only at the start of a term (after an optional `-`); anywhere else it is punctuation. A
+/// closing `"` ends the phrase even when text follows it without white space; that text starts a new term.
+package enum SimpleQuery {
+    /// The FTS5 MATCH expression for `text`, or nil when the query has no searchable token or only excluded terms
+    /// (the caller then returns no hits without asking SQLite).
+    package static func translate(_ text: String) -> String? {
+        var text = text
+        return text.withUTF8(translate(utf8:))
+    }
+
+    /// The translation, scanning UTF-8 bytes into two byte buffers: 4 KiB of input must take well under a
+    /// millisecond, and building a `String` per term took about half of one in release builds.
+    private static func translate(utf8 source: UnsafeBufferPointer<UInt8>) -> String? {
+        var included: [UInt8] = []
+        var excluded: [UInt8] = []
+        var excludedCount = 0
+        var index = 0
+        while index < source.count {
+            let value = decodeScalar(in: source, at: index)
+            if isWhitespace(value) {
+                index += utf8Length(of: value)
+                continue
+            }
+            let isExcluded = value == 0x2D  // -
+            if isExcluded {
+                index += 1
+            }
+            let isPhrase = index < source.count && source[index] == quote
+            if isPhrase {
+                index += 1
+            }
+            if isExcluded {
+                if appendTerm(from: source, at: &index, isPhrase: isPhrase, isExcluded: true, to: &excluded) {
+                    excludedCount += 1
+                }
+            } else {
+                appendTerm(from: source, at: &index, isPhrase: isPhrase, isExcluded: false, to: &included)
+            }
+        }
+        guard !included.isEmpty else { return nil }
+        let wanted = String(decoding: included, as: UTF8.self)
+        switch excludedCount {
+        case 0:
+            return wanted
+        case 1:
+            return "(\(wanted)) NOT \(String(decoding: excluded, as: UTF8.self))"
+        default:
+            // FTS5's NOT is binary and each one adds a level to the expression tree; SQLite 3.44 and later refuse
+            // trees deeper than 256, so a long `NOT "x" NOT "y"` chain would fail. OR is flattened into one node.
+            return "(\(wanted)) NOT (\(String(decoding: excluded, as: UTF8.self)))"
+        }
+    }
+
+    /// Appends the term starting at `index` (past any `-` and opening `"`) to `output` as an FTS5 string literal,
+    /// joined to earlier ones by AND (exclusions by OR, since they go under one NOT), and moves `index` past it.
+    ///
+    /// Returns whether the term was kept, i.e. holds a token character.
+    @discardableResult
+    private static func appendTerm(
+        from source: UnsafeBufferPointer<UInt8>,
+        at index: inout Int,
+        isPhrase: Bool,
+        isExcluded: Bool,
+        to output: inout [UInt8]
+    ) -> Bool {
+        let start = output.count
+        if !output.isEmpty {
+            output.append(contentsOf: isExcluded ? orSeparator : andSeparator)
+        }
+        output.append(quote)
+        var isSearchable = false
+        var reachesEnd = true
+        while index < source.count {
+            let byte = source[index]
+            if byte < 0x80 {
+                if isPhrase ? byte == quote : byte == space || (byte >= 0x09 && byte <= 0x0D) {
+                    reachesEnd = false
+                    if isPhrase {
+                        index += 1
+                    }
+                    break
+                }
+                if byte == quote {
+                    output.append(quote)
+                    output.append(quote)
+                } else if byte < 0x20 || byte == 0x7F {
+                    // SQLite reads the expression as a C string, so a NUL ends it mid-literal ("unterminated
+                    // string"); the tokenizer treats every control as a separator anyway, so a space is equivalent.
+                    output.append(space)
+                } else {
+                    output.append(byte)
+                    isSearchable = isSearchable || isASCIITokenCharacter(byte)
+                }
+                index += 1
+                continue
+            }
+            let value = decodeScalar(in: source, at: index)
+            if !isPhrase && isWhitespace(value) {
+                reachesEnd = false
+                break
+            }
+            let end = index + utf8Length(of: value)
+            if isControl(value) {
+                output.append(space)
+                index = end
+            } else {
+                if !isSearchable, let scalar = Unicode.Scalar(value) {
+                    isSearchable = isTokenScalar(scalar)
+                }
+                // Byte by byte: appending a slice goes through generic code that makes debug builds several times
+                // slower, and the tests run those.
+                while index < end {
+                    output.append(source[index])
+                    index += 1
+                }
+            }
+        }
+        guard isSearchable else {
+            output.removeLast(output.count - start)
+            return false
+        }
+        output.append(quote)
+        // Only a bare word still being typed is a prefix: a query ending in white space, a closed or unterminated
+        // phrase, and an exclusion all stand for what was typed in full.
+        if reachesEnd && !isPhrase && !isExcluded {
+            output.append(star)
+        }
+        return true
+    }
+
+    private static let quote = UInt8(ascii: "\"")
+    private static let space = UInt8(ascii: " ")
+    private static let star = UInt8(ascii: "*")
+    private static let andSeparator = Array(" AND ".utf8)
+    private static let orSeparator = Array(" OR ".utf8)
+
+    /// The value of the scalar whose UTF-8 encoding starts at `index`. `source` comes from a `String`, so it is
+    /// valid UTF-8.
+    private static func decodeScalar(in source: UnsafeBufferPointer<UInt8>, at index: Int) -> UInt32 {
+        let lead = UInt32(source[index])
+        if lead < 0x80 {
+            return lead
+        }
+        func continuation(_ offset: Int) -> UInt32 {
+            UInt32(source[index + offset] & 0x3F)
+        }
+        if lead < 0xE0 {
+            return (lead & 0x1F) << 6 | continuation(1)
+        }
+        if lead < 0xF0 {
+            return (lead & 0x0F) << 12 | continuation(1) << 6 | continuation(2)
+        }
+        return (lead & 0x07) << 18 | continuation(1) << 12 | continuation(2) << 6 | continuation(3)
+    }
+
+    /// The number of bytes scalar `value` takes in UTF-8.
+    private static func utf8Length(of value: UInt32) -> Int {
+        value < 0x80 ? 1 : value < 0x800 ? 2 : value < 0x1_0000 ? 3 : 4
+    }
+
+    /// Whether the query syntax separates terms at scalar `value`: the Unicode White_Space property, spelled out
+    /// because the property lookup costs more than the rest of the translation.
+    static func isWhitespace(_ value: UInt32) -> Bool {
+        switch value {
+        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Whether scalar `value` is a control (category Cc, which Unicode never extends).
+    static func isControl(_ value: UInt32) -> Bool {
+        value < 0x20 || (value >= 0x7F && value <= 0x9F)
+    }
+
+    private static func isASCIITokenCharacter(_ byte: UInt8) -> Bool {
+        let letter = byte | 0x20  // lowercase
+        return (byte >= 0x30 && byte <= 0x39) || (letter >= 0x61 && letter <= 0x7A)
+    }
+
+    /// Whether the `unicode61` tokenizer of the SQLite in use keeps `scalar` as part of a token.
+    ///
+    /// unicode61 keeps the categories L*, N* and Co, but judges them by its own older Unicode table. Where Swift's
+    /// newer table calls a scalar a letter and SQLite's does not, SQLite wins, since a term made only of such scalars
+    /// would be an empty phrase. The reverse (SQLite keeping scalars Swift calls symbols or unassigned) is harmless: a
+    /// term made only of those is dropped, which widens the results instead of emptying them.
+    static func isTokenScalar(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII {
+            return isASCIITokenCharacter(UInt8(scalar.value))
+        }
+        switch scalar.value {
+        case 0x19B0...0x19C0, 0x19C8...0x19C9, 0x1CF2...0x1CF3:
+            // New Tai Lue vowel signs and two Vedic signs: spacing marks (Mc) until Unicode 8, letters (Lo) since,
+            // and still marks in SQLite's table (checked against SQLite 3.40.1 and 3.51.1).
+            return false
+        default:
+            break
+        }
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+             .decimalNumber, .letterNumber, .otherNumber, .privateUse:
+            return true
+        default:
+            return false
+        }
+    }
+}

@@ -1,0 +1,337 @@
+import Foundation
+import Glibc
+import SeekClient
+import SeekProtocol
+import Synchronization
+
+/// Starts the real `seekd` binary on a temporary tree with a short socket path, waits until it listens,
+/// talks to it, and stops it with SIGTERM. Its stderr is read while it runs (a full pipe would stall it) and kept
+/// for failure messages.
+public final class DaemonHarness: Sendable {
+    /// The temporary directory holding the tree, the socket and the index.
+    public let directory: String
+    /// The indexed root: `directory/root`.
+    public let root: String
+    public let socketPath: String
+    public let indexPath: String
+    private let process: Process
+    private let output: OutputCollector
+    private let exit: ExitWaiter
+
+    /// Errors of the harness itself.
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        public init(_ description: String) { self.description = description }
+    }
+
+    /// Where the built executables are: beside the test bundle.
+    public static var buildDirectory: URL {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+    }
+
+    /// Creates `directory/root` holding `files` (relative path → content; parents created), then starts seekd on it.
+    public static func start(
+        files: [String: String] = [:],
+        arguments: [String] = [],
+        environment: [String: String] = [:],
+        roots: [String]? = nil
+    ) async throws -> DaemonHarness {
+        let directory = try makeTemporaryDirectory()
+        let root = directory + "/root"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        for (path, content) in files { try write(content, to: root + "/" + path) }
+        let harness = try DaemonHarness(
+            directory: directory,
+            root: root,
+            indexPath: directory + "/index/index.sqlite3",
+            arguments: arguments,
+            environment: environment,
+            roots: roots ?? [root]
+        )
+        try await harness.waitUntilListening()
+        return harness
+    }
+
+    /// Starts another seekd on the same directory, socket and index (for restart tests).
+    public func restart(arguments: [String] = [], environment: [String: String] = [:]) async throws -> DaemonHarness {
+        let harness = try DaemonHarness(
+            directory: directory,
+            root: root,
+            indexPath: indexPath,
+            arguments: arguments,
+            environment: environment,
+            roots: [root]
+        )
+        try await harness.waitUntilListening()
+        return harness
+    }
+
+    private init(
+        directory: String,
+        root: String,
+        indexPath: String,
+        arguments: [String],
+        environment: [String: String],
+        roots: [String]
+    ) throws {
+        self.directory = directory
+        self.root = root
+        self.indexPath = indexPath
+        socketPath = directory + "/seekd.sock"
+        process = Process()
+        process.executableURL = Self.buildDirectory.appendingPathComponent("seekd")
+        process.arguments = ["--socket", socketPath, "--index", indexPath, "--log-level", "debug"] + arguments + roots
+        var processEnvironment = ProcessInfo.processInfo.environment
+        processEnvironment["SEEK_SOCKET"] = nil
+        for (key, value) in environment { processEnvironment[key] = value }
+        process.environment = processEnvironment
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = pipe
+        output = OutputCollector(pipe: pipe)
+        exit = ExitWaiter()
+        let exit = exit
+        process.terminationHandler = { process in exit.finish(process.terminationStatus) }
+        try process.run()
+    }
+
+    /// Waits for the "seekd listening" log line, or fails if seekd exits or 30 s pass.
+    private func waitUntilListening() async throws {
+        let listening = await output.waitFor("seekd listening", orExit: exit, timeout: .seconds(30))
+        if !listening {
+            _ = try? await stop()
+            throw Failure("seekd did not start:\n\(output.text)")
+        }
+    }
+
+    /// Everything seekd printed so far.
+    public var log: String { output.text }
+
+    public var pid: Int32 { process.processIdentifier }
+
+    /// Sends SIGTERM and returns the exit status.
+    @discardableResult
+    public func stop() async throws -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        guard let status = await exit.wait() else { throw CancellationError() }
+        return status
+    }
+
+    /// Sends SIGKILL and waits for the process to end.
+    public func kill9() async {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        _ = await exit.wait()
+    }
+
+    /// Stops seekd if running and removes the temporary directory.
+    public func cleanUp() async {
+        _ = try? await stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Runs `body` on a fresh connection.
+    public func withConnection<T: Sendable>(_ body: (inout SeekConnection) async throws -> T) async throws -> T {
+        try await SeekConnection.with(socketPath: socketPath, body)
+    }
+
+    /// One request on a fresh connection.
+    public func call<Result: Decodable & Sendable>(
+        _ method: SeekProtocol.Method,
+        _ params: some Encodable & Sendable,
+        as type: Result.Type
+    ) async throws -> Result {
+        try await withConnection { try await $0.call(method, params, as: type) }
+    }
+
+    /// Waits until every change made so far is indexed.
+    public func sync() async throws {
+        _ = try await call(.sync, SyncParams(timeoutMilliseconds: 30_000), as: GenerationResult.self)
+    }
+
+    /// A search after a sync.
+    public func search(_ query: String, limit: Int = 100, paths: [String]? = nil) async throws -> SearchResult {
+        try await call(
+            .search,
+            SearchParams(query: query, limit: limit, timeoutMilliseconds: 30_000, paths: paths, sync: true),
+            as: SearchResult.self
+        )
+    }
+
+    /// The paths a search finds, in rank order.
+    public func paths(_ query: String) async throws -> [String] {
+        try await search(query).hits.map(\.path)
+    }
+
+    public func status() async throws -> StatusResult {
+        try await call(.status, NoParams(), as: StatusResult.self)
+    }
+
+    /// Writes a file under the root, creating parents.
+    public func write(_ content: String, to relativePath: String) throws {
+        try Self.write(content, to: root + "/" + relativePath)
+    }
+
+    static func write(_ content: String, to path: String) throws {
+        let parent = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        try Data(content.utf8).write(to: URL(fileURLWithPath: path))
+    }
+
+    private static func makeTemporaryDirectory() throws -> String {
+        var template = Array("/tmp/seek-XXXXXX".utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw Failure("mkdtemp failed: \(String(cString: strerror(errno)))")
+        }
+        return String(cString: made)
+    }
+}
+
+/// Collects a child's output on a reading thread and lets tests wait for a text to appear.
+final class OutputCollector: Sendable {
+    private let buffer = TextBuffer()
+    private let changed = Signal()
+
+    init(pipe: Pipe) {
+        let handle = pipe.fileHandleForReading
+        handle.readabilityHandler = { [buffer, changed] handle in
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                buffer.finish()
+                changed.fire()
+                return
+            }
+            buffer.append(String(decoding: data, as: UTF8.self))
+            changed.fire()
+        }
+    }
+
+    var text: String { buffer.text }
+
+    /// Returns once the writer closed its end (the process exited and its output is all here).
+    func waitForEnd() async {
+        while !Task.isCancelled {
+            let generation = changed.generation
+            if buffer.isFinished { return }
+            await changed.wait(after: generation)
+        }
+    }
+
+    /// True once `needle` appears; false if the process exits or the timeout passes first.
+    func waitFor(_ needle: String, orExit exit: ExitWaiter, timeout: Duration) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    let generation = self.changed.generation
+                    if self.text.contains(needle) { return true }
+                    await self.changed.wait(after: generation)
+                }
+                return false
+            }
+            group.addTask {
+                _ = await exit.wait()
+                return false
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+}
+
+/// Text appended from one thread and read from others.
+final class TextBuffer: Sendable {
+    private let storage = Mutex(("", false))
+
+    func append(_ more: String) { storage.withLock { $0.0 += more } }
+
+    func finish() { storage.withLock { $0.1 = true } }
+
+    var text: String { storage.withLock { $0.0 } }
+
+    var isFinished: Bool { storage.withLock { $0.1 } }
+}
+
+/// A counter that tasks can wait on to change; waits are cancellable.
+final class Signal: Sendable {
+    private struct State {
+        var generation = 0
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextID = 0
+    }
+
+    private let state = Mutex(State())
+
+    var generation: Int { state.withLock { $0.generation } }
+
+    func fire() {
+        let waiters = state.withLock { state in
+            state.generation += 1
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once the generation is past `generation`, or when the task is cancelled.
+    func wait(after generation: Int) async {
+        let id = state.withLock { state in
+            defer { state.nextID += 1 }
+            return state.nextID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = state.withLock { state in
+                    if state.generation > generation || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.resume()
+        }
+    }
+}
+
+/// The exit status of a child, awaited by any number of tasks.
+final class ExitWaiter: Sendable {
+    private let status = Mutex<Int32?>(nil)
+    private let ended = Signal()
+
+    func finish(_ code: Int32) {
+        status.withLock { $0 = code }
+        ended.fire()
+    }
+
+    /// The exit status; nil when the waiting task is cancelled first.
+    func wait() async -> Int32? {
+        while !Task.isCancelled {
+            let generation = ended.generation
+            if let code = status.withLock({ $0 }) { return code }
+            await ended.wait(after: generation)
+        }
+        return nil
+    }
+}
+
+extension DaemonHarness {
+    /// Starts seekd on other roots, keeping `existing`'s directory, socket and index.
+    public static func startOn(existing: DaemonHarness, roots: [String]) async throws -> DaemonHarness {
+        let harness = try DaemonHarness(
+            directory: existing.directory,
+            root: existing.root,
+            indexPath: existing.indexPath,
+            arguments: [],
+            environment: [:],
+            roots: roots
+        )
+        try await harness.waitUntilListening()
+        return harness
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import SeekClient
+import SeekProtocol
+
+struct Search: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Search (the default command): seek QUERY...",
+        discussion: """
+            Words must all match, in a file's text or its path below its root; the last word matches as a prefix
+            unless the query ends in a space. "two words" is a phrase; -word excludes.
+            """
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: "Most hits to print (1-1000).")
+    var limit = ProtocolLimits.defaultSearchLimit
+
+    @Option(name: .customLong("timeout-ms"), help: "Give up after this many milliseconds.")
+    var timeoutMilliseconds = ProtocolLimits.defaultSearchTimeoutMilliseconds
+
+    @Flag(help: "Wait until every change made so far is indexed before searching.")
+    var sync = false
+
+    @Flag(help: "Print absolute paths only, one per line (for pipelines and fzf).")
+    var plain = false
+
+    @Flag(help: "Pass the query to SQLite FTS5 as is.")
+    var fts5 = false
+
+    @Option(help: "Only files under this directory (repeatable).")
+    var path: [String] = []
+
+    @Option(help: "Colour: auto (on a terminal, unless NO_COLOR is set), always or never.")
+    var color: ColorChoice = .auto
+
+    @Argument(parsing: .captureForPassthrough, help: "The query.")
+    var query: [String] = []
+
+    func run() async throws {
+        let text = query.joined(separator: " ")
+        let style = OutputStyle(choice: color)
+        let params = SearchParams(
+            query: text,
+            syntax: fts5 ? .fts5 : .simple,
+            limit: limit,
+            timeoutMilliseconds: timeoutMilliseconds,
+            paths: path.isEmpty ? nil : path.map(absolutePath),
+            sync: sync,
+            snippet: !plain,
+            highlight: style.highlight
+        )
+        let json = connection.json
+        let response = try await connection.withConnection { connection in
+            let id = try await connection.start(.search, params)
+            return try await connection.response(to: id)
+        }
+        if let error = response.error { throw CommandFailure("seek: \(error.message) (error \(error.code))") }
+        if json {
+            try connection.printJSON(response.result ?? .null)
+        }
+        let result = try response.decodeResult(SearchResult.self)
+        if !json {
+            var output = ""
+            for hit in result.hits {
+                if plain {
+                    output += hit.path + "\n"
+                } else {
+                    output += style.path(hit.path) + "\n"
+                    if let snippet = hit.snippet, !snippet.isEmpty { output += OutputStyle.oneLine(snippet) + "\n" }
+                    output += "\n"
+                }
+            }
+            FileHandle.standardOutput.write(Data(output.utf8))
+        }
+        if result.hits.isEmpty { throw ExitCode(1) }
+    }
+}
+
+enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, always, never
+}

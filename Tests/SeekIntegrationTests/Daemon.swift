@@ -1,0 +1,18 @@
+import SeekTestSupport
+
+/// Starts a daemon for one test and always cleans it up, whatever the test throws.
+func withDaemon(
+    files: [String: String] = [:],
+    arguments: [String] = [],
+    environment: [String: String] = [:],
+    _ body: (DaemonHarness) async throws -> Void
+) async throws {
+    let daemon = try await DaemonHarness.start(files: files, arguments: arguments, environment: environment)
+    do {
+        try await body(daemon)
+        await daemon.cleanUp()
+    } catch {
+        await daemon.cleanUp()
+        throw error
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import SeekProtocol
+import SeekTestSupport
+import Testing
+
+@Suite(.timeLimit(.minutes(2)))
+struct SearchTests {
+    static let files = [
+        "notes/async.md": "Cooperative cancellation in async Swift: a task checks for cancellation.",
+        "notes/cooking.txt": "A recipe for a café crème with cinnamon.",
+        "src/cancellation.swift": "func stop() {}",
+        "src/mentions.swift": "// talks about cancellation once",
+        "src/snake.py": "def snake_case_name(): return 1",
+        "docs/phrase.txt": "two words appear here, words two do not",
+    ]
+
+    @Test func prefixMatchesWhileTyping() async throws {
+        try await withDaemon(files: Self.files) { (daemon: DaemonHarness) async throws in
+            let paths = try await daemon.paths("cance")
+            #expect(Set(paths) == ["\(daemon.root)/notes/async.md", "\(daemon.root)/src/cancellation.swift", "\(daemon.root)/src/mentions.swift"])
+        }
+    }
+
+    @Test func queryEndingInSpaceMatchesWholeWordsOnly() async throws {
+        try await withDaemon(files: Self.files) { (daemon: DaemonHarness) async throws in
+            #expect(try await daemon.paths("cance ").isEmpty)
+        }
+    }
+
+    @Test func fileNameMatchRanksAboveMention() async throws {
+        try await withDaemon(files: Self.files) { (daemon: DaemonHarness) async throws in
+            let paths = try await daemon.paths("cancellation ")
+            #expect(paths.first == "\(daemon.root)/src/cancellation.swift")
+        }
+    }
+
+    @Test func matchingIgnoresCaseAndDiacritics() async throws {
+        try await withDaemon(files: Self.files) { (daemon: DaemonHarness) async throws in
+            #expect(try await daemon.paths("CAFE CREME ") == ["\(daemon.root)/notes/cooking.txt"])
+        }
+    }
+
+    @Test func everyTermMustMatchAndExclusionsExclude() async throws {
+        try await withDaemon(files: Self.files) { (daemon: DaemonHarness) async throws in
+            #expect(try await daemon.paths("cancellation task ") == ["\(daemon.root)/notes/async.md"])
+            #expect(!(try await daemon.paths("cancellation -task ")).contains("\(daemon.root)/notes/async.md"))
+        }
+    }
+
+    @Test func quotedPhraseKeepsOrder() async throws {
+        try await withDaemon(files: Self.files) { (daemon: DaemonHarness) async throws in
+            #expect(try await daemon.paths("\"two words\"") == ["\(daemon.root)/docs/phrase.txt"])
+            #expect(try await daemon.paths("\"words appear\"") == ["\(daemon.root)/docs/phrase.txt"])
+            #expect(try await daemon.paths("\"appear words\"").isEmpty)
+        }
+    }
+
+    @Test func punctuatedTermMatchesItsParts() async throws {
+        try await withDaemon(files: Self.files) { (daemon: DaemonHarness) async throws in
+            #expect(try await daemon.paths("snake_case") == ["\(daemon.root)/src/snake.py"])
+        }
+    }
+
+    @Test func pathBelowRootMatchesButDirectoriesAboveDoNot() async throws {
+        try await withDaemon(files: Self.files) { (daemon: DaemonHarness) async throws in
+            #expect(Set(try await daemon.paths("notes ")).count == 2)
+            // The temporary directory's own name (seek-XXXXXX) lies above the root.
+            #expect(try await daemon.paths("seek ").isEmpty)
+        }
+    }
+
+    @Test func pathsParameterNarrowsAndIsNormalized() async throws {
+        try await withDaemon(files: Self.files) { (daemon: DaemonHarness) async throws in
+            let hits = try await daemon.search("cancellation ", paths: ["\(daemon.root)/src/../src/"]).hits
+            #expect(Set(hits.map(\.path)) == ["\(daemon.root)/src/cancellation.swift", "\(daemon.root)/src/mentions.swift"])
+        }
+    }
+
+    @Test func snippetHighlightsWithCustomMarkers() async throws {
+        try await withDaemon(files: Self.files) { (daemon: DaemonHarness) async throws in
+            let params = SearchParams(query: "cinnamon", sync: true, highlight: ["[", "]"])
+            let result = try await daemon.call(.search, params, as: SearchResult.self)
+            #expect(result.hits.first?.snippet?.contains("[cinnamon]") == true)
+            let plain = try await daemon.call(.search, SearchParams(query: "cinnamon", snippet: false), as: SearchResult.self)
+            #expect(plain.hits.first?.snippet == nil)
+        }
+    }
+
+    @Test func hitCarriesSizeAndModificationTime() async throws {
+        try await withDaemon(files: Self.files) { (daemon: DaemonHarness) async throws in
+            let hit = try #require(try await daemon.search("cinnamon").hits.first)
+            let attributes = try FileManager.default.attributesOfItem(atPath: hit.path)
+            #expect(hit.size == (attributes[.size] as? Int))
+            let mtime = try #require(attributes[.modificationDate] as? Date).timeIntervalSince1970
+            #expect(abs(hit.mtime - mtime) < 0.001)
+            #expect(hit.score > 0)
+        }
+    }
+
+    @Test func limitCapsHitsAndEqualScoresSortByPath() async throws {
+        var files: [String: String] = [:]
+        for index in 0..<30 { files["same/\(String(format: "%02d", index)).txt"] = "identical words" }
+        try await withDaemon(files: files) { (daemon: DaemonHarness) async throws in
+            let result = try await daemon.search("identical", limit: 5)
+            #expect(result.hits.map(\.path) == (0..<5).map { "\(daemon.root)/same/\(String(format: "%02d", $0)).txt" })
+        }
+    }
+
+    @Test func hostileSimpleQueriesNeverFail() async throws {
+        try await withDaemon(files: Self.files) { (daemon: DaemonHarness) async throws in
+            for query in ["\"", "(", ")", "*", "AND", "OR NOT", "NEAR(a b)", "-", "--", "body:x", "^", "\"unterminated", "a\"b", "", " "] {
+                _ = try await daemon.search(query)
+            }
+        }
+    }
+
+    @Test func fts5SyntaxPassesThrough() async throws {
+        try await withDaemon(files: Self.files) { (daemon: DaemonHarness) async throws in
+            let params = SearchParams(query: "cinnamon OR recipe", syntax: .fts5, sync: true)
+            let result = try await daemon.call(.search, params, as: SearchResult.self)
+            #expect(result.hits.map(\.path) == ["\(daemon.root)/notes/cooking.txt"])
+        }
+    }
+}
