@@ -18,7 +18,7 @@ struct Seek: AsyncParsableCommand {
     /// Like `AsyncParsableCommand.main`, but usage errors exit 2 as grep's do, not 64.
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(subcommandFirst(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -38,6 +38,23 @@ struct Seek: AsyncParsableCommand {
             Foundation.exit(code == .success ? 0 : 2)
         }
     }
+}
+
+/// `seek --socket S status` means the `status` command, not a search for "status": a subcommand name that
+/// follows only options moves to the front, where the parser expects it.
+func subcommandFirst(_ arguments: [String]) -> [String] {
+    let subcommands: Set = ["search", "status", "reindex", "sync", "why", "help"]
+    let optionsWithValues: Set = ["--socket", "--limit", "--timeout-ms", "--path", "--color"]
+    var index = 0
+    while index < arguments.count {
+        let argument = arguments[index]
+        if subcommands.contains(argument) {
+            return index == 0 ? arguments : [argument] + arguments[..<index] + arguments[(index + 1)...]
+        }
+        guard argument.hasPrefix("-"), argument != "--" else { return arguments }
+        index += optionsWithValues.contains(argument) ? 2 : 1
+    }
+    return arguments
 }
 
 /// Options every subcommand shares.

@@ -72,6 +72,8 @@ private struct PassRun {
     var scanned: [BytePath: WorkSet.ScanMode] = [:]
     var batch = IndexBatch()
     var stacks: [BytePath: IgnoreStack] = [:]
+    /// Files already looked at in this pass: a path checked on its own is not indexed again by its directory's scan.
+    var looked: Set<BytePath> = []
     var filesSeen = 0
     var filesIndexed = 0
 
@@ -227,6 +229,7 @@ private struct PassRun {
     // MARK: Files
 
     private mutating func index(_ path: BytePath, root: BytePath, status: FileStatus, stored: StoredFile?) async throws {
+        guard looked.insert(path).inserted else { return }
         filesSeen += 1
         if let stored, !status.differs(from: stored.status) { return }
         let content = try pass.policy.extractor.extract(path, size: status.size)
