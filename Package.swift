@@ -4,7 +4,7 @@ import PackageDescription
 /// One set of settings for every target: Swift 6 mode with complete checking comes from the tools
 /// version; warnings are errors in CI through `Scripts/test`.
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(

@@ -53,7 +53,10 @@ public struct SeekConnection: ~Copyable {
         }
     }
 
-    private init(lines: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) {
+    private init(
+        lines: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) {
         self.lines = lines
         self.outbound = outbound
     }

@@ -3,7 +3,10 @@ import Foundation
 /// Where `seekd` and `seek` look for things when not told: both choose the socket the same way.
 public enum DefaultPaths {
     /// `--socket` beats `SEEK_SOCKET` beats `$XDG_RUNTIME_DIR/seek/seekd.sock` beats `/tmp/seek-$UID/seekd.sock`.
-    public static func socket(flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+    public static func socket(
+        flag: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    )
         -> String
     {
         if let flag, !flag.isEmpty { return flag }

@@ -58,7 +58,9 @@ public struct SearchParams: Sendable, Equatable, Encodable {
             ?? ProtocolLimits.defaultSearchTimeoutMilliseconds
         paths = try reader.strings("paths")
         if let paths {
-            guard !paths.isEmpty else { throw .invalidParams("\"paths\" must not be empty; omit it to search every root") }
+            guard !paths.isEmpty else {
+                throw .invalidParams("\"paths\" must not be empty; omit it to search every root")
+            }
             for path in paths where !path.hasPrefix("/") {
                 throw .invalidParams("\"paths\" must hold absolute paths; \"\(path)\" is relative")
             }

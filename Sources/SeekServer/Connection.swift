@@ -82,7 +82,13 @@ struct Connection: Sendable {
         requests.addTask { [registry, handler, logger] in
             defer { registry.release() }
             await race(deadline: deadline, source: source, operation: prepared.operation) { outcome in
-                let (line, statistic) = Self.answer(id: id, outcome: outcome, prepared: prepared, source: source, registry: registry)
+                let (line, statistic) = Self.answer(
+                    id: id,
+                    outcome: outcome,
+                    prepared: prepared,
+                    source: source,
+                    registry: registry
+                )
                 reply.yield(line)
                 if prepared.isSearch { handler.statistics.record(statistic) }
                 logger.debug(
@@ -131,7 +137,9 @@ struct Connection: Sendable {
         do {
             let params = try CancelParams(params: request.params)
             let cancelled = registry.cancel(params.id, reason: .cancelled)
-            if let id = request.id { reply.yield(ResponseCoding.success(id: id, result: CancelResult(cancelled: cancelled))) }
+            if let id = request.id {
+                reply.yield(ResponseCoding.success(id: id, result: CancelResult(cancelled: cancelled)))
+            }
         } catch {
             if let id = request.id { reply.yield(ResponseCoding.failure(id: id, error: error)) }
         }

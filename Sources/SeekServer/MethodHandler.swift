@@ -17,7 +17,11 @@ struct MethodHandler: Sendable {
             let search = try searchRequest(params)
             let ticket = params.sync ? engine.syncTicket() : nil
             let engine = engine
-            return PreparedRequest(channel: params.channel, timeoutMilliseconds: params.timeoutMilliseconds, isSearch: true) {
+            return PreparedRequest(
+                channel: params.channel,
+                timeoutMilliseconds: params.timeoutMilliseconds,
+                isSearch: true
+            ) {
                 if let ticket { try await engine.scheduler.waitUntilIndexed(ticket: ticket) }
                 let generation = engine.scheduler.generation
                 let started = ContinuousClock.now
@@ -65,7 +69,11 @@ struct MethodHandler: Sendable {
                     state: Self.wireState(explanation.state),
                     reason: explanation.reason,
                     rule: explanation.rule.map {
-                        ExplainResult.Rule(file: BytePath($0.file).description, line: $0.rule.line, pattern: $0.rule.pattern)
+                        ExplainResult.Rule(
+                            file: BytePath($0.file).description,
+                            line: $0.rule.line,
+                            pattern: $0.rule.pattern
+                        )
                     }
                 )
             }
@@ -115,7 +123,11 @@ struct MethodHandler: Sendable {
         }
     }
 
-    private static func status(engine: SeekEngine, statistics: QueryStatistics, version: String) async throws
+    private static func status(
+        engine: SeekEngine,
+        statistics: QueryStatistics,
+        version: String
+    ) async throws
         -> StatusResult
     {
         let totals = try await engine.store.totals()

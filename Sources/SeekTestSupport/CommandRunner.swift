@@ -23,7 +23,11 @@ extension DaemonHarness {
         try await run(buildDirectory.appendingPathComponent(name), arguments, environment: environment)
     }
 
-    static func run(_ executable: URL, _ arguments: [String], environment: [String: String]) async throws -> CommandResult {
+    static func run(
+        _ executable: URL,
+        _ arguments: [String],
+        environment: [String: String]
+    ) async throws -> CommandResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

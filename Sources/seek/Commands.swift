@@ -20,8 +20,9 @@ struct Status: AsyncParsableCommand {
             "index:      \(status.indexPath ?? "?") (\(Int64(status.indexBytes ?? 0).humanBytes))",
             "generation: \(status.generation); passes \(status.passes.completed) completed, "
                 + "\(status.passes.superseded) superseded",
-            "pass:       " + (status.pass.state == "running"
-                ? "running, \(status.pass.done) files done, \(status.pass.queued) queued" : "idle"),
+            "pass:       "
+                + (status.pass.state == "running"
+                    ? "running, \(status.pass.done) files done, \(status.pass.queued) queued" : "idle"),
             "watches:    \(status.watches) (\(status.watchErrors) directories unwatched)",
             "queries:    \(status.queries.completed) completed, \(status.queries.superseded) superseded, "
                 + "\(status.queries.timedOut) timed out, \(status.queries.cancelled) cancelled, "
@@ -33,7 +34,9 @@ struct Status: AsyncParsableCommand {
 }
 
 struct Reindex: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Rescan paths (default: every root) and index what changed.")
+    static let configuration = CommandConfiguration(
+        abstract: "Rescan paths (default: every root) and index what changed."
+    )
 
     @OptionGroup var connection: ConnectionOptions
 

@@ -59,7 +59,9 @@ func subcommandFirst(_ arguments: [String]) -> [String] {
 
 /// Options every subcommand shares.
 struct ConnectionOptions: ParsableArguments {
-    @Option(help: "seekd's socket (default: $SEEK_SOCKET, $XDG_RUNTIME_DIR/seek/seekd.sock, /tmp/seek-$UID/seekd.sock).")
+    @Option(
+        help: "seekd's socket (default: $SEEK_SOCKET, $XDG_RUNTIME_DIR/seek/seekd.sock, /tmp/seek-$UID/seekd.sock)."
+    )
     var socket: String?
 
     @Flag(help: "Print the daemon's result as one JSON document.")

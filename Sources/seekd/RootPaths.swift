@@ -13,7 +13,9 @@ enum RootPaths {
             }
             let path = BytePath(Array(String(cString: resolved).utf8))
             free(resolved)
-            guard FileStatus.of(path)?.kind == .directory else { throw StartupError("root \(argument) is not a directory") }
+            guard FileStatus.of(path)?.kind == .directory else {
+                throw StartupError("root \(argument) is not a directory")
+            }
             roots.append(path)
         }
         // A root inside another is already covered by it.

@@ -16,7 +16,9 @@ struct Seekd: AsyncParsableCommand {
         version: version
     )
 
-    @Option(help: "Unix socket path (default: $SEEK_SOCKET, $XDG_RUNTIME_DIR/seek/seekd.sock, /tmp/seek-$UID/seekd.sock).")
+    @Option(
+        help: "Unix socket path (default: $SEEK_SOCKET, $XDG_RUNTIME_DIR/seek/seekd.sock, /tmp/seek-$UID/seekd.sock)."
+    )
     var socket: String?
 
     @Option(help: "Index database path (default: $XDG_DATA_HOME/seek/index.sqlite3).")

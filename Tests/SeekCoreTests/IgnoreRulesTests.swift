@@ -441,7 +441,9 @@ import Testing
         let directory: [UInt8] = [0x2F, 0x72, 0x2F, 0xFF, 0xFE]
         let file = IgnoreFile(path: directory + Array("/.gitignore".utf8), contents: [0x2F, 0xC3, 0x28, 0x0A])
         let stack = IgnoreStack.empty.pushing([file])
-        let decision = try #require(stack.decision(forAbsolutePath: directory + [0x2F, 0xC3, 0x28], isDirectory: false))
+        let decision = try #require(
+            stack.decision(forAbsolutePath: directory + [0x2F, 0xC3, 0x28], isDirectory: false)
+        )
         #expect(decision.isIgnored)
         #expect(decision.rule.pattern == "/\u{FFFD}(")
         #expect(stack.decision(forAbsolutePath: directory + [0x2F, 0xC3, 0x29], isDirectory: false) == nil)

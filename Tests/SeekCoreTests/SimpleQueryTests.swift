@@ -233,29 +233,31 @@ import Testing
         ("settings.ini", "etc/settings.ini", "see config.backup for details"),
     ]
 
-    @Test(arguments: [
-        ("cafe", ["Café.txt"]),
-        ("CAFÉ ", ["Café.txt"]),
-        ("docs ", ["Café.txt"]),
-        ("canc", ["policy.md"]),
-        ("canc ", []),
-        ("cancellation ", ["policy.md"]),
-        ("snake_case ", ["snake.py"]),
-        ("snake case ", ["snake.py", "story.txt"]),
-        ("fox ", ["brown.txt", "lazy.txt", "quick.txt"]),
-        ("fox -quick", ["lazy.txt"]),
-        ("fox -\"quick brown\"", ["brown.txt", "lazy.txt"]),
-        ("-quick fox", ["lazy.txt"]),
-        ("\"quick brown\"", ["quick.txt"]),
-        ("\"brown quick", ["brown.txt"]),
-        ("\"quick bro\"", []),
-        ("quick.bro", ["quick.txt"]),
-        ("config.ba", ["settings.ini"]),
-        ("config.x", []),
-        ("the fox", ["lazy.txt", "quick.txt"]),
-        ("NOT fox ", []),
-        ("txt -text ", ["Café.txt", "story.txt"]),
-    ] as [(String, [String])])
+    @Test(
+        arguments: [
+            ("cafe", ["Café.txt"]),
+            ("CAFÉ ", ["Café.txt"]),
+            ("docs ", ["Café.txt"]),
+            ("canc", ["policy.md"]),
+            ("canc ", []),
+            ("cancellation ", ["policy.md"]),
+            ("snake_case ", ["snake.py"]),
+            ("snake case ", ["snake.py", "story.txt"]),
+            ("fox ", ["brown.txt", "lazy.txt", "quick.txt"]),
+            ("fox -quick", ["lazy.txt"]),
+            ("fox -\"quick brown\"", ["brown.txt", "lazy.txt"]),
+            ("-quick fox", ["lazy.txt"]),
+            ("\"quick brown\"", ["quick.txt"]),
+            ("\"brown quick", ["brown.txt"]),
+            ("\"quick bro\"", []),
+            ("quick.bro", ["quick.txt"]),
+            ("config.ba", ["settings.ini"]),
+            ("config.x", []),
+            ("the fox", ["lazy.txt", "quick.txt"]),
+            ("NOT fox ", []),
+            ("txt -text ", ["Café.txt", "story.txt"]),
+        ] as [(String, [String])]
+    )
     func matchesTheRightFiles(query: String, expectedNames: [String]) throws {
         let names = try Self.makeCorpus().read { db -> [String] in
             guard let match = SimpleQuery.translate(query) else { return [] }
@@ -274,10 +276,12 @@ import Testing
     static func makeCorpus() throws -> DatabaseQueue {
         let dbQueue = try DatabaseQueue()
         try dbQueue.write { db in
-            try db.execute(sql: """
-                CREATE VIRTUAL TABLE fts USING fts5(name, path, body,
-                    tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3')
-                """)
+            try db.execute(
+                sql: """
+                    CREATE VIRTUAL TABLE fts USING fts5(name, path, body,
+                        tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3')
+                    """
+            )
             for row in corpus {
                 try db.execute(
                     sql: "INSERT INTO fts(name, path, body) VALUES (?, ?, ?)",

@@ -44,7 +44,10 @@ struct CLITests {
     }
 
     @Test func noDaemonSaysSoInOneLineAndExitsTwo() async throws {
-        let result = try await DaemonHarness.runTool("seek", ["--socket", "/tmp/seek-none-\(UUID().uuidString.prefix(8)).sock", "x"])
+        let result = try await DaemonHarness.runTool(
+            "seek",
+            ["--socket", "/tmp/seek-none-\(UUID().uuidString.prefix(8)).sock", "x"]
+        )
         #expect(result.status == 2)
         #expect(result.standardError.split(separator: "\n").count == 1)
         #expect(result.standardError.contains("seekd"))

@@ -76,7 +76,11 @@ struct CancellationTests {
             let (hit, miss) = try await daemon.withConnection { connection in
                 let id = try await connection.start(.sync, SyncParams(timeoutMilliseconds: 60_000))
                 let hit = try await connection.call(.cancel, CancelParams(id: id), as: CancelResult.self)
-                let miss = try await connection.call(.cancel, CancelParams(id: .string("nothing")), as: CancelResult.self)
+                let miss = try await connection.call(
+                    .cancel,
+                    CancelParams(id: .string("nothing")),
+                    as: CancelResult.self
+                )
                 _ = try await connection.response(to: id)
                 return (hit, miss)
             }
@@ -89,7 +93,9 @@ struct CancellationTests {
         try await withDaemon(files: Self.files, environment: Self.parked) { (daemon: DaemonHarness) async throws in
             let overloaded = try await daemon.withConnection { connection in
                 var ids: [RequestID] = []
-                for _ in 0..<64 { ids.append(try await connection.start(.sync, SyncParams(timeoutMilliseconds: 60_000))) }
+                for _ in 0..<64 {
+                    ids.append(try await connection.start(.sync, SyncParams(timeoutMilliseconds: 60_000)))
+                }
                 let extra = try await connection.start(.status, NoParams())
                 let response = try await connection.response(to: extra)
                 for id in ids { try await connection.notify(.cancel, CancelParams(id: id)) }
@@ -122,7 +128,11 @@ struct CancellationTests {
             #expect(parked.pass.state == "running")
             #expect(parked.generation == 0)
             try daemon.write("late arrival", to: "late.txt")
-            _ = try await daemon.call(.reindex, ReindexParams(paths: [daemon.root + "/late.txt"], wait: true), as: GenerationResult.self)
+            _ = try await daemon.call(
+                .reindex,
+                ReindexParams(paths: [daemon.root + "/late.txt"], wait: true),
+                as: GenerationResult.self
+            )
             let status = try await daemon.status()
             #expect(status.passes.superseded >= 1)
             #expect(status.files == 51)

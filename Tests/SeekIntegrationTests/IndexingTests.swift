@@ -21,20 +21,32 @@ struct IndexingTests {
             "docs/draft1.md": "needle",
         ]
         try await withDaemon(files: files) { (daemon: DaemonHarness) async throws in
-            #expect(Set(try await daemon.paths("needle")) == [daemon.root + "/kept.txt", daemon.root + "/src/keep.log"])
+            #expect(
+                Set(try await daemon.paths("needle")) == [daemon.root + "/kept.txt", daemon.root + "/src/keep.log"]
+            )
         }
     }
 
     @Test func hiddenAndNoIgnoreFlagsWidenTheIndexButNeverGit() async throws {
-        let files = [".hidden.txt": "needle", ".git/config": "needle", "build/out.txt": "needle", ".gitignore": "build/\n"]
-        try await withDaemon(files: files, arguments: ["--hidden", "--no-ignore"]) { (daemon: DaemonHarness) async throws in
-            #expect(Set(try await daemon.paths("needle")) == [daemon.root + "/.hidden.txt", daemon.root + "/build/out.txt"])
+        let files = [
+            ".hidden.txt": "needle", ".git/config": "needle", "build/out.txt": "needle", ".gitignore": "build/\n",
+        ]
+        try await withDaemon(files: files, arguments: ["--hidden", "--no-ignore"]) {
+            (daemon: DaemonHarness) async throws in
+            #expect(
+                Set(try await daemon.paths("needle")) == [daemon.root + "/.hidden.txt", daemon.root + "/build/out.txt"]
+            )
         }
     }
 
     @Test func binaryAndOversizedFilesAreFoundByNameOnly() async throws {
-        try await withDaemon(files: ["big.txt": String(repeating: "needle ", count: 100)], arguments: ["--max-file-size", "100"]) { (daemon: DaemonHarness) async throws in
-            try Data([0x6E, 0x65, 0x00, 0x01] + Array("needle".utf8)).write(to: URL(fileURLWithPath: daemon.root + "/blob.bin"))
+        try await withDaemon(
+            files: ["big.txt": String(repeating: "needle ", count: 100)],
+            arguments: ["--max-file-size", "100"]
+        ) { (daemon: DaemonHarness) async throws in
+            try Data([0x6E, 0x65, 0x00, 0x01] + Array("needle".utf8)).write(
+                to: URL(fileURLWithPath: daemon.root + "/blob.bin")
+            )
             _ = try await daemon.call(.reindex, ReindexParams(wait: true), as: GenerationResult.self)
             #expect(try await daemon.paths("needle").isEmpty)
             #expect(try await daemon.search("blob").hits.map(\.snippet) == [""])
@@ -46,7 +58,9 @@ struct IndexingTests {
 
     @Test func invalidUTF8ContentIsDecodedLeniently() async throws {
         try await withDaemon { (daemon: DaemonHarness) async throws in
-            try Data(Array("caf".utf8) + [0xE9] + Array(" lenient decoding".utf8)).write(to: URL(fileURLWithPath: daemon.root + "/latin1.txt"))
+            try Data(Array("caf".utf8) + [0xE9] + Array(" lenient decoding".utf8)).write(
+                to: URL(fileURLWithPath: daemon.root + "/latin1.txt")
+            )
             _ = try await daemon.call(.reindex, ReindexParams(wait: true), as: GenerationResult.self)
             #expect(try await daemon.paths("lenient") == [daemon.root + "/latin1.txt"])
         }
@@ -71,7 +85,10 @@ struct IndexingTests {
 
     @Test func symlinksAreNotFollowed() async throws {
         try await withDaemon(files: ["real/target.txt": "linked needle"]) { (daemon: DaemonHarness) async throws in
-            try FileManager.default.createSymbolicLink(atPath: daemon.root + "/link.txt", withDestinationPath: daemon.root + "/real/target.txt")
+            try FileManager.default.createSymbolicLink(
+                atPath: daemon.root + "/link.txt",
+                withDestinationPath: daemon.root + "/real/target.txt"
+            )
             try FileManager.default.createSymbolicLink(atPath: daemon.root + "/loop", withDestinationPath: daemon.root)
             _ = try await daemon.call(.reindex, ReindexParams(wait: true), as: GenerationResult.self)
             #expect(try await daemon.paths("needle") == [daemon.root + "/real/target.txt"])
@@ -79,7 +96,8 @@ struct IndexingTests {
     }
 
     @Test func reindexPicksUpEditsAndDeletions() async throws {
-        try await withDaemon(files: ["a.txt": "first version", "b.txt": "doomed"]) { (daemon: DaemonHarness) async throws in
+        try await withDaemon(files: ["a.txt": "first version", "b.txt": "doomed"]) {
+            (daemon: DaemonHarness) async throws in
             #expect(try await daemon.paths("first") == [daemon.root + "/a.txt"])
             try daemon.write("second version, longer", to: "a.txt")
             try FileManager.default.removeItem(atPath: daemon.root + "/b.txt")
@@ -116,7 +134,8 @@ struct IndexingTests {
 
     @Test func explainSaysWhy() async throws {
         let files = ["src/.gitignore": "# comment\n*.o\n", "src/a.o": "x", "src/ok.c": "int main;", ".env": "secret"]
-        try await withDaemon(files: files, arguments: ["--max-file-size", "4"]) { (daemon: DaemonHarness) async throws in
+        try await withDaemon(files: files, arguments: ["--max-file-size", "4"]) {
+            (daemon: DaemonHarness) async throws in
             func explain(_ path: String) async throws -> ExplainResult {
                 try await daemon.call(.explain, ExplainParams(path: path), as: ExplainResult.self)
             }

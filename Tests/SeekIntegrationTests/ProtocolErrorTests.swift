@@ -59,7 +59,9 @@ struct ProtocolErrorTests {
 
     @Test func unknownMethodIsMethodNotFound() async throws {
         try await withDaemon { (daemon: DaemonHarness) async throws in
-            let response = try #require(try await Self.responses(daemon, lines: [#"{"jsonrpc":"2.0","id":1,"method":"frobnicate"}"#]).first)
+            let response = try #require(
+                try await Self.responses(daemon, lines: [#"{"jsonrpc":"2.0","id":1,"method":"frobnicate"}"#]).first
+            )
             #expect(response.error?.code == -32601)
             #expect(response.error?.message.contains("frobnicate") == true)
         }
@@ -92,7 +94,9 @@ struct ProtocolErrorTests {
 
     @Test func overlongQueryIsInvalidParams() async throws {
         try await withDaemon { (daemon: DaemonHarness) async throws in
-            let line = #"{"jsonrpc":"2.0","id":1,"method":"search","params":{"query":""# + String(repeating: "a", count: 4097) + #""}}"#
+            let line =
+                #"{"jsonrpc":"2.0","id":1,"method":"search","params":{"query":""# + String(repeating: "a", count: 4097)
+                + #""}}"#
             #expect(try await Self.responses(daemon, lines: [line]).first?.error?.code == -32602)
         }
     }
@@ -159,7 +163,9 @@ struct ProtocolErrorTests {
 
     @Test func responsesEchoStringIDs() async throws {
         try await withDaemon { (daemon: DaemonHarness) async throws in
-            let response = try #require(try await Self.responses(daemon, lines: [#"{"jsonrpc":"2.0","id":"abc","method":"status"}"#]).first)
+            let response = try #require(
+                try await Self.responses(daemon, lines: [#"{"jsonrpc":"2.0","id":"abc","method":"status"}"#]).first
+            )
             #expect(response.id == .string("abc"))
         }
     }

@@ -17,7 +17,12 @@ struct SearchTests {
     @Test func prefixMatchesWhileTyping() async throws {
         try await withDaemon(files: Self.files) { (daemon: DaemonHarness) async throws in
             let paths = try await daemon.paths("cance")
-            #expect(Set(paths) == ["\(daemon.root)/notes/async.md", "\(daemon.root)/src/cancellation.swift", "\(daemon.root)/src/mentions.swift"])
+            #expect(
+                Set(paths) == [
+                    "\(daemon.root)/notes/async.md", "\(daemon.root)/src/cancellation.swift",
+                    "\(daemon.root)/src/mentions.swift",
+                ]
+            )
         }
     }
 
@@ -72,7 +77,9 @@ struct SearchTests {
     @Test func pathsParameterNarrowsAndIsNormalized() async throws {
         try await withDaemon(files: Self.files) { (daemon: DaemonHarness) async throws in
             let hits = try await daemon.search("cancellation ", paths: ["\(daemon.root)/src/../src/"]).hits
-            #expect(Set(hits.map(\.path)) == ["\(daemon.root)/src/cancellation.swift", "\(daemon.root)/src/mentions.swift"])
+            #expect(
+                Set(hits.map(\.path)) == ["\(daemon.root)/src/cancellation.swift", "\(daemon.root)/src/mentions.swift"]
+            )
         }
     }
 
@@ -81,7 +88,11 @@ struct SearchTests {
             let params = SearchParams(query: "cinnamon", sync: true, highlight: ["[", "]"])
             let result = try await daemon.call(.search, params, as: SearchResult.self)
             #expect(result.hits.first?.snippet?.contains("[cinnamon]") == true)
-            let plain = try await daemon.call(.search, SearchParams(query: "cinnamon", snippet: false), as: SearchResult.self)
+            let plain = try await daemon.call(
+                .search,
+                SearchParams(query: "cinnamon", snippet: false),
+                as: SearchResult.self
+            )
             #expect(plain.hits.first?.snippet == nil)
         }
     }
@@ -108,7 +119,10 @@ struct SearchTests {
 
     @Test func hostileSimpleQueriesNeverFail() async throws {
         try await withDaemon(files: Self.files) { (daemon: DaemonHarness) async throws in
-            for query in ["\"", "(", ")", "*", "AND", "OR NOT", "NEAR(a b)", "-", "--", "body:x", "^", "\"unterminated", "a\"b", "", " "] {
+            for query in [
+                "\"", "(", ")", "*", "AND", "OR NOT", "NEAR(a b)", "-", "--", "body:x", "^", "\"unterminated", "a\"b",
+                "", " ",
+            ] {
                 _ = try await daemon.search(query)
             }
         }

@@ -21,7 +21,11 @@ struct SocketTests {
         #expect(!FileManager.default.fileExists(atPath: daemon.socketPath))
 
         let nested = daemon.directory + "/run/deeper/s.sock"
-        let second = try await DaemonHarness.runToolUntilListening(socket: nested, root: daemon.root, index: daemon.indexPath)
+        let second = try await DaemonHarness.runToolUntilListening(
+            socket: nested,
+            root: daemon.root,
+            index: daemon.indexPath
+        )
         #expect(Self.mode(daemon.directory + "/run") == 0o700)
         #expect(Self.mode(daemon.directory + "/run/deeper") == 0o700)
         #expect(Self.mode(nested) == 0o600)
@@ -58,7 +62,9 @@ struct SocketTests {
         ([String](), "give at least one directory"),
     ])
     func badArgumentsGiveOneClearLine(arguments: [String], expected: String) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("seek-args-\(UUID().uuidString.prefix(8))").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "seek-args-\(UUID().uuidString.prefix(8))"
+        ).path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let resolved = arguments.map { $0 == "ROOT" ? directory : $0 }
@@ -90,7 +96,10 @@ struct SocketTests {
                 print("closed" if data == b"" else "answered")
                 """
             let result = try await DaemonHarness.runExternal("/usr/bin/python3", ["-c", script, daemon.socketPath])
-            #expect(result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "closed", "\(result.standardError)")
+            #expect(
+                result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "closed",
+                "\(result.standardError)"
+            )
             _ = try await daemon.status()
         }
     }

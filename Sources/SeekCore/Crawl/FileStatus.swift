@@ -13,7 +13,14 @@ package struct FileStatus: Sendable, Equatable {
     package var inode: UInt64
     package var device: UInt64
 
-    package init(kind: Kind, size: Int64, mtimeNanoseconds: Int64, ctimeNanoseconds: Int64, inode: UInt64, device: UInt64) {
+    package init(
+        kind: Kind,
+        size: Int64,
+        mtimeNanoseconds: Int64,
+        ctimeNanoseconds: Int64,
+        inode: UInt64,
+        device: UInt64
+    ) {
         self.kind = kind
         self.size = size
         self.mtimeNanoseconds = mtimeNanoseconds

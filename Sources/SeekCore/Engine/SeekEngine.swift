@@ -88,7 +88,8 @@ package final class SeekEngine: Sendable {
                 return Explanation(state: .excluded, reason: Exclusion.symlink.reason + (isLast ? "" : ": \(current)"))
             }
             let isDirectory = status.kind == .directory
-            if let exclusion = policy.exclusion(name: component, path: current, isDirectory: isDirectory, stack: stack) {
+            if let exclusion = policy.exclusion(name: component, path: current, isDirectory: isDirectory, stack: stack)
+            {
                 var rule: IgnoreDecision?
                 if case .ignored(let decision) = exclusion { rule = decision }
                 return Explanation(state: .excluded, reason: exclusion.reason, rule: rule)

@@ -72,7 +72,8 @@ package final class IndexStore: Sendable {
     private static func explain(_ error: any Error) -> String {
         if let error = error as? DatabaseError {
             switch error.resultCode {
-            case .SQLITE_CANTOPEN, .SQLITE_READONLY, .SQLITE_PERM: return "not writable (\(error.message ?? "\(error)"))"
+            case .SQLITE_CANTOPEN, .SQLITE_READONLY, .SQLITE_PERM:
+                return "not writable (\(error.message ?? "\(error)"))"
             default: return error.message ?? "\(error)"
             }
         }
@@ -130,7 +131,11 @@ package final class IndexStore: Sendable {
     /// The subdirectories of `directory` whose listing the index holds.
     package func subdirectories(of directory: BytePath) async throws -> Set<BytePath> {
         try await pool.read { db in
-            let rows = try Data.fetchAll(db, sql: "SELECT path FROM dirs WHERE parent = ?", arguments: [Data(directory.bytes)])
+            let rows = try Data.fetchAll(
+                db,
+                sql: "SELECT path FROM dirs WHERE parent = ?",
+                arguments: [Data(directory.bytes)]
+            )
             return Set(rows.map { BytePath([UInt8]($0)) })
         }
     }

@@ -145,7 +145,9 @@ private struct PassRun {
         for component in directory.relative(to: root).split(separator: BytePath.slash) {
             let stack = try await stack(for: current, root: root)
             let next = current.appending(component)
-            if pass.policy.exclusion(name: component, path: next, isDirectory: true, stack: stack) != nil { return true }
+            if pass.policy.exclusion(name: component, path: next, isDirectory: true, stack: stack) != nil {
+                return true
+            }
             current = next
         }
         return false
@@ -157,7 +159,9 @@ private struct PassRun {
         if directory == root {
             stack = IgnoreStack.empty.pushing(pass.policy.ignoreFiles(in: root))
         } else {
-            stack = try await self.stack(for: directory.parent, root: root).pushing(pass.policy.ignoreFiles(in: directory))
+            stack = try await self.stack(for: directory.parent, root: root).pushing(
+                pass.policy.ignoreFiles(in: directory)
+            )
         }
         stacks[directory] = stack
         return stack
@@ -228,7 +232,8 @@ private struct PassRun {
 
     // MARK: Files
 
-    private mutating func index(_ path: BytePath, root: BytePath, status: FileStatus, stored: StoredFile?) async throws {
+    private mutating func index(_ path: BytePath, root: BytePath, status: FileStatus, stored: StoredFile?) async throws
+    {
         guard looked.insert(path).inserted else { return }
         filesSeen += 1
         if let stored, !status.differs(from: stored.status) { return }

@@ -15,6 +15,11 @@ package final class PassProgress: Sendable {
     package var snapshot: Snapshot { state.withLock { $0 } }
 
     func start(queued: Int) { state.withLock { $0 = Snapshot(isRunning: true, done: 0, queued: queued) } }
-    func update(done: Int, queued: Int) { state.withLock { $0.done = done; $0.queued = queued } }
+    func update(done: Int, queued: Int) {
+        state.withLock {
+            $0.done = done
+            $0.queued = queued
+        }
+    }
     func stop() { state.withLock { $0 = Snapshot() } }
 }

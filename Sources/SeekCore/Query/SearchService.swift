@@ -72,7 +72,8 @@ package struct SearchService: Sendable {
         )
         return try matches.map { id, match in
             var match = match
-            match.snippet = try String.fetchOne(snippet, arguments: [highlight.open, highlight.close, expression, id]) ?? ""
+            match.snippet =
+                try String.fetchOne(snippet, arguments: [highlight.open, highlight.close, expression, id]) ?? ""
             return match
         }
     }
