@@ -15,14 +15,14 @@ struct MethodHandler: Sendable {
         case .search:
             let params = try SearchParams(params: request.params)
             let search = try searchRequest(params)
-            let ticket = params.sync ? engine.syncTicket() : nil
+            let sync = params.sync
             let engine = engine
             return PreparedRequest(
                 channel: params.channel,
                 timeoutMilliseconds: params.timeoutMilliseconds,
                 isSearch: true
             ) {
-                if let ticket { try await engine.scheduler.waitUntilIndexed(ticket: ticket) }
+                if sync { try await engine.scheduler.waitUntilIndexed(ticket: try await engine.syncTicket()) }
                 let generation = engine.scheduler.generation
                 let started = ContinuousClock.now
                 let matches = try await engine.searchService.search(search)
@@ -36,10 +36,9 @@ struct MethodHandler: Sendable {
             }
         case .sync:
             let params = try SyncParams(params: request.params)
-            let ticket = engine.syncTicket()
             let engine = engine
             return PreparedRequest(timeoutMilliseconds: params.timeoutMilliseconds, isSearch: false) {
-                try await engine.scheduler.waitUntilIndexed(ticket: ticket)
+                try await engine.scheduler.waitUntilIndexed(ticket: try await engine.syncTicket())
                 return GenerationResult(generation: engine.scheduler.generation)
             }
         case .reindex:

@@ -7,6 +7,8 @@ package enum Exclusion: Sendable, Equatable {
     case ignored(IgnoreDecision)
     case symlink
     case notRegularFile
+    /// seekd's own `sync` cookie files.
+    case syncCookie
 
     /// A sentence for a person, as `explain` gives it.
     package var reason: String {
@@ -18,6 +20,7 @@ package enum Exclusion: Sendable, Equatable {
             "ignored by \(BytePath(decision.file)):\(decision.rule.line) (\(decision.rule.pattern))"
         case .symlink: "symbolic link: links are not followed"
         case .notRegularFile: "not a regular file"
+        case .syncCookie: "a seekd sync cookie (temporary)"
         }
     }
 }
@@ -48,6 +51,7 @@ package struct CrawlPolicy: Sendable {
         stack: IgnoreStack
     ) -> Exclusion? {
         if name.elementsEqual(Self.gitName) { return .gitDirectory }
+        if name.starts(with: InotifyWatcher.cookiePrefix) { return .syncCookie }
         if !includeHidden, name.first == UInt8(ascii: ".") {
             return .hidden(String(decoding: name, as: UTF8.self), isDirectory: isDirectory)
         }

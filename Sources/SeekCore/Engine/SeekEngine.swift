@@ -9,6 +9,7 @@ package final class SeekEngine: Sendable {
     package let store: IndexStore
     package let scheduler: IndexScheduler
     package let searchService: SearchService
+    package let watcher: InotifyWatcher
     package let startedAt = ContinuousClock.now
 
     /// Opens the index, purges roots no longer given, and queues the first pass over every root.
@@ -17,12 +18,15 @@ package final class SeekEngine: Sendable {
         store = try IndexStore(path: configuration.indexPath, logger: logger)
         try await store.reconcile(roots: configuration.roots, settings: configuration.contentSettings)
         let progress = PassProgress()
+        let watcher = InotifyWatcher(roots: configuration.roots, logger: logger)
+        self.watcher = watcher
         let pass = IndexPass(
             store: store,
             policy: configuration.policy,
             roots: configuration.roots,
             progress: progress,
             hooks: configuration.hooks,
+            watcher: watcher,
             logger: logger
         )
         scheduler = IndexScheduler(
@@ -33,13 +37,28 @@ package final class SeekEngine: Sendable {
             makePass: { pass }
         )
         searchService = SearchService(store: store)
+        let scheduler = scheduler
+        let roots = configuration.roots
+        watcher.onEvents { events in scheduler.submit(Self.work(for: events, roots: roots), settles: true) }
         var initial = WorkSet()
         for root in configuration.roots { initial.scan(root, .full) }
         scheduler.submit(initial, settles: false)
     }
 
-    /// The long-running parts, in start order.
-    package var services: [any Service] { [scheduler] }
+    /// The long-running parts, in start order (they stop in reverse order).
+    package var services: [any Service] { [scheduler, watcher] }
+
+    static func work(for events: [FileEvent], roots: [BytePath]) -> WorkSet {
+        var work = WorkSet()
+        for event in events {
+            switch event {
+            case .changed(let path): work.check(path)
+            case .rulesChanged(let directory): work.scan(directory, .full)
+            case .overflow: for root in roots { work.scan(root, .full) }
+            }
+        }
+        return work
+    }
 
     package var roots: [BytePath] { configuration.roots }
 
@@ -62,9 +81,23 @@ package final class SeekEngine: Sendable {
         return scheduler.submit(work, settles: false)
     }
 
-    /// The ticket that covers every change made before now.
-    package func syncTicket() -> Int {
-        scheduler.latestTicket
+    /// The ticket that covers every change made before now. A cookie file written into each root comes back
+    /// through the watcher after every earlier event, so once it is seen those events are in the scheduler.
+    /// Where no cookie can be written (a read-only root) and where no watch could be set, a rescan that compares
+    /// stat data stands in.
+    package func syncTicket() async throws -> Int {
+        var rescans = WorkSet()
+        for root in roots {
+            do {
+                try await watcher.syncCookie(in: root)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                rescans.scan(root, .full)
+            }
+        }
+        for directory in watcher.unwatchedDirectories { rescans.scan(directory, .shallow) }
+        return rescans.isEmpty ? scheduler.latestTicket : scheduler.submit(rescans, settles: false)
     }
 
     // MARK: Explain
@@ -139,5 +172,5 @@ package final class SeekEngine: Sendable {
 
 extension SeekEngine {
     /// inotify figures for `status`: watches held and directories that could not be watched.
-    package var watchFigures: (watches: Int, errors: Int) { (0, 0) }
+    package var watchFigures: (watches: Int, errors: Int) { watcher.figures }
 }

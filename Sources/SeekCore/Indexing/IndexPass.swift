@@ -18,6 +18,8 @@ package struct IndexPass: Sendable {
     let roots: [BytePath]
     let progress: PassProgress
     let hooks: PassHooks
+    /// Watches each directory before it is listed, so nothing created in between is missed.
+    let watcher: InotifyWatcher?
     let logger: Logger
 
     /// Flush a batch at this many files or this much text, whichever comes first.
@@ -30,6 +32,7 @@ package struct IndexPass: Sendable {
         roots: [BytePath],
         progress: PassProgress,
         hooks: PassHooks,
+        watcher: InotifyWatcher?,
         logger: Logger
     ) {
         self.store = store
@@ -37,6 +40,7 @@ package struct IndexPass: Sendable {
         self.roots = roots
         self.progress = progress
         self.hooks = hooks
+        self.watcher = watcher
         self.logger = logger
     }
 
@@ -181,6 +185,7 @@ private struct PassRun {
             batch.purgedDirectories.append(directory)
             return
         }
+        _ = await pass.watcher?.watch(directory)
         let names: [[UInt8]]
         do {
             names = try DirectoryListing.names(in: directory)

@@ -1,0 +1,357 @@
+import CInotifyTools
+import Foundation
+import Glibc
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Watches every directory the crawl keeps, with libinotifytools.
+///
+/// libinotifytools is not thread-safe (one static inotify descriptor, global trees), so every call into it happens
+/// on one dedicated thread. Other tasks ask that thread for watches through a queue; the thread is woken from its
+/// blocking read by a write to an unlinked temporary file that it watches (libinotifytools exposes no descriptor to
+/// poll). Events are copied out and handed to `onEvents` on that thread, which must not block.
+package final class InotifyWatcher: Service, Sendable {
+    /// The events watched on each directory.
+    static let mask: Int32 = {
+        let changes = [IN_CREATE, IN_DELETE, IN_CLOSE_WRITE, IN_MODIFY, IN_MOVED_FROM].reduce(UInt32(IN_MOVED_TO)) {
+            $0 | UInt32($1)
+        }
+        let selves = UInt32(IN_DELETE_SELF) | UInt32(IN_MOVE_SELF) | UInt32(IN_ATTRIB)
+        let options: UInt32 = UInt32(IN_ONLYDIR) | UInt32(IN_DONT_FOLLOW) | UInt32(IN_EXCL_UNLINK)
+        return Int32(bitPattern: changes | selves | options)
+    }()
+
+    /// Sync cookies: created in a root, seen come back as an event, then deleted; never indexed.
+    package static let cookiePrefix = Array(".seek-sync-".utf8)
+
+    private struct State {
+        var requests: [(BytePath, CheckedContinuation<Bool, Never>)] = []
+        var watched: Set<BytePath> = []
+        var unwatched: Set<BytePath> = []
+        var cookies: [BytePath: CheckedContinuation<Void, any Error>] = [:]
+        var nextCookie = 0
+        var stopped = false
+        var warnedAboutLimit = false
+        var overflowPending = false
+        var overflowBackoff: Duration = .seconds(1)
+        var lastOverflowRescan: ContinuousClock.Instant?
+    }
+
+    private let state = Mutex(State())
+    private let roots: [BytePath]
+    private let logger: Logger
+    private let handler = Mutex<(@Sendable ([FileEvent]) -> Void)?>(nil)
+    private let wakeDescriptor = Mutex<Int32>(-1)
+    private let threadExit = Mutex<CheckedContinuation<Void, Never>?>(nil)
+
+    package init(roots: [BytePath], logger: Logger) {
+        self.roots = roots
+        self.logger = logger
+    }
+
+    /// Sets what receives events; called on the watcher's thread, it must not block.
+    package func onEvents(_ handler: @escaping @Sendable ([FileEvent]) -> Void) {
+        self.handler.withLock { $0 = handler }
+    }
+
+    private func deliver(_ events: [FileEvent]) {
+        handler.withLock { $0 }?(events)
+    }
+
+    /// Watches held and directories that could not be watched (covered by rescans instead).
+    package var figures: (watches: Int, errors: Int) {
+        state.withLock { ($0.watched.count, $0.unwatched.count) }
+    }
+
+    /// Directories that could not be watched: `sync` and the periodic rescan look at them.
+    package var unwatchedDirectories: [BytePath] { state.withLock { Array($0.unwatched) } }
+
+    /// Makes sure `directory` is watched before the caller lists it; false when it could not be.
+    package func watch(_ directory: BytePath) async -> Bool {
+        let known = state.withLock { state -> Bool? in
+            if state.watched.contains(directory) { return true }
+            if state.stopped { return false }
+            return nil
+        }
+        if let known { return known }
+        let added = await withCheckedContinuation { continuation in
+            let stopped = state.withLock { state in
+                if state.stopped { return true }
+                state.requests.append((directory, continuation))
+                return false
+            }
+            if stopped { continuation.resume(returning: false) } else { wake() }
+        }
+        return added
+    }
+
+    /// Creates a cookie file in `root` and returns once the watcher has read its event: every event of changes made
+    /// before this call has then been handed to `onEvents`. Throws when the cookie cannot be created (a read-only
+    /// root); the caller must then use another strict way.
+    package func syncCookie(in root: BytePath) async throws {
+        let cookie = state.withLock { state in
+            defer { state.nextCookie += 1 }
+            return root.appending(Self.cookiePrefix + Array("\(getpid())-\(state.nextCookie)".utf8))
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let registered = state.withLock { state -> Bool in
+                    if state.stopped || Task.isCancelled { return false }
+                    state.cookies[cookie] = continuation
+                    return true
+                }
+                guard registered else { return continuation.resume(throwing: CancellationError()) }
+                let descriptor = cookie.withCString { open($0, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600) }
+                if descriptor < 0 {
+                    let code = errno
+                    let waiter = state.withLock { $0.cookies.removeValue(forKey: cookie) }
+                    if waiter != nil {
+                        continuation.resume(throwing: POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO))
+                    }
+                    return
+                }
+                close(descriptor)
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.cookies.removeValue(forKey: cookie) }
+            waiter?.resume(throwing: CancellationError())
+            cookie.withCString { _ = unlink($0) }
+        }
+    }
+
+    package func run() async throws {
+        let ready = await startThread()
+        guard ready else {
+            logger.error("inotify could not start; the index is refreshed only by reindex and rescans")
+            return
+        }
+        defer { stopThread() }
+        // The periodic part: rescans that stand in for missing watches and overflowed queues.
+        try? await cancelWhenGracefulShutdown { [self] in
+            while !Task.isCancelled {
+                try await Task.sleep(for: .seconds(1))
+                tick()
+            }
+        }
+        await stopThreadAndWait()
+    }
+
+    private let lastUnwatchedRescan = Mutex(ContinuousClock.now)
+
+    private func tick() {
+        var events: [FileEvent] = []
+        let now = ContinuousClock.now
+        let (overflow, unwatched) = state.withLock { state -> (Bool, [BytePath]) in
+            var overflow = false
+            if state.overflowPending, now - (state.lastOverflowRescan ?? .now - .seconds(3600)) >= state.overflowBackoff {
+                state.overflowPending = false
+                state.lastOverflowRescan = now
+                overflow = true
+            }
+            return (overflow, Array(state.unwatched))
+        }
+        if overflow { events.append(.overflow) }
+        let rescanDue = lastUnwatchedRescan.withLock { last in
+            guard now - last >= .seconds(5) else { return false }
+            last = now
+            return true
+        }
+        if rescanDue { events += unwatched.map(FileEvent.changed) }
+        if !events.isEmpty { deliver(events) }
+    }
+
+    // MARK: The inotify thread
+
+    private func startThread() async -> Bool {
+        await withCheckedContinuation { (started: CheckedContinuation<Bool, Never>) in
+            let thread = Thread { [self] in
+                guard inotifytools_initialize() != 0, let wake = makeWakeWatch() else {
+                    started.resume(returning: false)
+                    return
+                }
+                wakeDescriptor.withLock { $0 = wake.descriptor }
+                started.resume(returning: true)
+                eventLoop(wakeWatch: wake.watch)
+                close(wake.descriptor)
+                let exit = threadExit.withLock { exit in
+                    defer { exit = nil }
+                    return exit
+                }
+                exit?.resume()
+            }
+            thread.name = "seek-inotify"
+            thread.start()
+        }
+    }
+
+    private func stopThread() {
+        let requests = state.withLock { state in
+            state.stopped = true
+            defer { state.requests.removeAll() }
+            return state.requests
+        }
+        for (_, continuation) in requests { continuation.resume(returning: false) }
+        wake()
+    }
+
+    private func stopThreadAndWait() async {
+        await withCheckedContinuation { continuation in
+            threadExit.withLock { $0 = continuation }
+            stopThread()
+        }
+    }
+
+    private func wake() {
+        let descriptor = wakeDescriptor.withLock { $0 }
+        if descriptor >= 0 { _ = pwrite(descriptor, "w", 1, 0) }
+    }
+
+    /// An unlinked temporary file the thread watches: writing to it produces an event that wakes the thread.
+    private func makeWakeWatch() -> (descriptor: Int32, watch: Int32)? {
+        var template = Array("/tmp/seekd-wake-XXXXXX".utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else { return nil }
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        defer { unlink(path) }
+        guard inotifytools_watch_file(path, Int32(bitPattern: UInt32(IN_MODIFY))) != 0 else {
+            close(descriptor)
+            return nil
+        }
+        return (descriptor, inotifytools_wd_from_filename(path))
+    }
+
+    private func eventLoop(wakeWatch: Int32) {
+        var directories: [Int32: BytePath] = [:]
+        var rootParents: [Int32: BytePath] = [:]
+        while true {
+            let requests = state.withLock { state -> [(BytePath, CheckedContinuation<Bool, Never>)]? in
+                if state.stopped { return nil }
+                defer { state.requests.removeAll() }
+                return state.requests
+            }
+            guard let requests else { return }
+            for (directory, continuation) in requests {
+                continuation.resume(returning: addWatch(directory, into: &directories))
+            }
+            // Blocks until an event arrives; `wake()` makes one. libinotifytools has no non-blocking read, so events
+            // are handed over one at a time (the scheduler merges them).
+            guard let event = inotifytools_next_event(0), event.pointee.wd != wakeWatch else { continue }
+            var events: [FileEvent] = []
+            handle(event, directories: &directories, rootParents: &rootParents, into: &events)
+            if !events.isEmpty { deliver(events) }
+        }
+    }
+
+    private func addWatch(_ directory: BytePath, into directories: inout [Int32: BytePath]) -> Bool {
+        let added = directory.withCString { inotifytools_watch_file($0, Self.mask) } != 0
+        if added {
+            let watch = Self.watchDescriptor(of: directory)
+            if watch >= 0 { directories[watch] = directory }
+            state.withLock { state in
+                state.watched.insert(directory)
+                state.unwatched.remove(directory)
+            }
+            return true
+        }
+        let code = inotifytools_error()
+        if code == ENOSPC || code == ENOMEM {
+            let warn = state.withLock { state in
+                state.unwatched.insert(directory)
+                defer { state.warnedAboutLimit = true }
+                return !state.warnedAboutLimit
+            }
+            if warn {
+                logger.warning(
+                    "inotify watch limit reached; unwatched directories are rescanned instead. Raise it with: sudo sysctl fs.inotify.max_user_watches=1048576",
+                    metadata: ["path": "\(directory)", "limit": "\(inotifytools_get_max_user_watches())"]
+                )
+            }
+        }
+        return false
+    }
+
+    private func handle(
+        _ event: UnsafeMutablePointer<inotify_event>,
+        directories: inout [Int32: BytePath],
+        rootParents: inout [Int32: BytePath],
+        into events: inout [FileEvent]
+    ) {
+        let mask = event.pointee.mask
+        if mask & UInt32(IN_Q_OVERFLOW) != 0 {
+            state.withLock { state in
+                if let last = state.lastOverflowRescan, ContinuousClock.now - last < .seconds(30) {
+                    state.overflowBackoff = min(state.overflowBackoff * 2, .seconds(30))
+                } else {
+                    state.overflowBackoff = .seconds(1)
+                }
+                state.overflowPending = true
+            }
+            logger.notice("inotify queue overflowed; rescanning the roots")
+            return
+        }
+        let watch = event.pointee.wd
+        let name = Self.name(of: event)
+        if let root = rootParents[watch] {
+            if !name.isEmpty, root.lastComponent.elementsEqual(name) {
+                rootParents[watch] = nil
+                events.append(.changed(root))
+            }
+            return
+        }
+        guard let directory = directories[watch] else { return }
+        if mask & UInt32(IN_IGNORED) != 0 {
+            directories[watch] = nil
+            state.withLock { _ = $0.watched.remove(directory) }
+            return
+        }
+        if name.isEmpty {
+            guard mask & UInt32(IN_DELETE_SELF | IN_MOVE_SELF) != 0 else { return }
+            events.append(.changed(directory))
+            if roots.contains(directory) { watchForReturn(of: directory, rootParents: &rootParents) }
+            return
+        }
+        let path = directory.appending(name)
+        if mask & UInt32(IN_ISDIR) != 0, mask & UInt32(IN_MOVED_FROM | IN_DELETE) != 0 {
+            // The watches of a directory that moved keep following it; forget its old paths so that a new directory
+            // created there gets a watch of its own.
+            state.withLock { state in state.watched = state.watched.filter { !$0.isWithin(path) } }
+        }
+        if name.starts(with: Self.cookiePrefix) {
+            if let waiter = state.withLock({ $0.cookies.removeValue(forKey: path) }) {
+                path.withCString { _ = unlink($0) }
+                waiter.resume()
+            }
+            return
+        }
+        if CrawlPolicy.ignoreFileNames.contains(where: { $0.elementsEqual(name) }) {
+            events.append(.rulesChanged(directory))
+        } else {
+            events.append(.changed(path))
+        }
+    }
+
+    /// A deleted root is watched for again through its parent, so it is indexed when it comes back.
+    private func watchForReturn(of root: BytePath, rootParents: inout [Int32: BytePath]) {
+        let parent = root.parent
+        guard parent.withCString({ inotifytools_watch_file($0, Int32(bitPattern: UInt32(IN_CREATE) | UInt32(IN_MOVED_TO) | UInt32(IN_ONLYDIR))) }) != 0
+        else { return }
+        let watch = Self.watchDescriptor(of: parent)
+        if watch >= 0 { rootParents[watch] = root }
+    }
+
+    /// libinotifytools keys directories by their path with a trailing slash.
+    private static func watchDescriptor(of directory: BytePath) -> Int32 {
+        let key = directory.bytes == [BytePath.slash] ? directory : BytePath(directory.bytes + [BytePath.slash])
+        return key.withCString { inotifytools_wd_from_filename($0) }
+    }
+
+    private static func name(of event: UnsafeMutablePointer<inotify_event>) -> [UInt8] {
+        let length = Int(event.pointee.len)
+        guard length > 0 else { return [] }
+        let start = UnsafeRawPointer(event).advanced(by: MemoryLayout<inotify_event>.size).assumingMemoryBound(to: UInt8.self)
+        let bytes = UnsafeBufferPointer(start: start, count: length)
+        return Array(bytes.prefix { $0 != 0 })
+    }
+}
