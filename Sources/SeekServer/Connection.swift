@@ -11,19 +11,47 @@ struct Connection: Sendable {
     let handler: MethodHandler
     let logger: Logger
 
+    /// Ends the connection after the requests in flight have answered (used at shutdown).
+    let frames: AsyncStream<Frame>
+    let frameSink: AsyncStream<Frame>.Continuation
+
+    init(channel: NIOAsyncChannel<Frame, ByteBuffer>, registry: RequestRegistry, handler: MethodHandler, logger: Logger) {
+        self.channel = channel
+        self.registry = registry
+        self.handler = handler
+        self.logger = logger
+        (frames, frameSink) = AsyncStream<Frame>.makeStream()
+    }
+
+    /// Stops reading; requests already read still get their answers before the connection closes.
+    func stopReading() {
+        frameSink.finish()
+    }
+
     func run() async throws {
-        try await channel.executeThenClose { inbound, outbound in
-            let (replies, replyContinuation) = AsyncStream<[UInt8]>.makeStream()
-            await withDiscardingTaskGroup { writerGroup in
-                writerGroup.addTask {
-                    for await reply in replies {
-                        // A closed peer makes writes fail; keep draining so nobody waits on the stream.
-                        try? await outbound.write(ByteBuffer(bytes: reply))
-                    }
-                }
-                await withDiscardingTaskGroup { requests in
+        try await channel.executeThenClose { inbound, _ in
+            let socket = channel.channel
+            await withDiscardingTaskGroup { pumpGroup in
+                // Frames pass through a stream of ours, so that shutdown can end the read loop without closing the
+                // socket before the answers are written.
+                pumpGroup.addTask { [frameSink] in
                     do {
-                        for try await frame in inbound {
+                        for try await frame in inbound { frameSink.yield(frame) }
+                    } catch {
+                        logger.trace("connection read ended", metadata: ["error": "\(error)"])
+                    }
+                    frameSink.finish()
+                }
+                let (replies, replyContinuation) = AsyncStream<[UInt8]>.makeStream()
+                await withDiscardingTaskGroup { writerGroup in
+                    writerGroup.addTask {
+                        for await reply in replies {
+                            // Awaited until written; a closed peer makes writes fail, and draining goes on.
+                            try? await socket.writeAndFlush(ByteBuffer(bytes: reply)).get()
+                        }
+                    }
+                    await withDiscardingTaskGroup { requests in
+                        for await frame in frames {
                             switch frame {
                             case .oversized:
                                 replyContinuation.yield(
@@ -34,18 +62,16 @@ struct Connection: Sendable {
                                         )
                                     )
                                 )
-                                registry.close(.disconnected)
-                                return
+                                frameSink.finish()
                             case .line(let buffer):
                                 receive(Array(buffer.readableBytesView), requests: &requests, reply: replyContinuation)
                             }
                         }
-                    } catch {
-                        logger.trace("connection read ended", metadata: ["error": "\(error)"])
+                        registry.close(.disconnected)
                     }
-                    registry.close(.disconnected)
+                    replyContinuation.finish()
                 }
-                replyContinuation.finish()
+                pumpGroup.cancelAll()
             }
         }
     }

@@ -14,7 +14,7 @@ package final class SeekServer: Service, Sendable {
     private let handler: MethodHandler
     private let logger: Logger
     private let daemonLoad = DaemonLoad(limit: 16_384)
-    private let connections = Mutex<[ObjectIdentifier: (RequestRegistry, any Channel)]>([:])
+    private let connections = Mutex<[ObjectIdentifier: (RequestRegistry, Connection)]>([:])
 
     package init(socketPath: String, engine: SeekEngine, version: String, logger: Logger) {
         self.socketPath = socketPath
@@ -75,10 +75,11 @@ package final class SeekServer: Service, Sendable {
         }
         let registry = RequestRegistry(limit: ProtocolLimits.maxInFlightPerConnection, daemonLimit: daemonLoad)
         let key = ObjectIdentifier(registry)
-        connections.withLock { $0[key] = (registry, channel.channel) }
+        let connection = Connection(channel: channel, registry: registry, handler: handler, logger: logger)
+        connections.withLock { $0[key] = (registry, connection) }
         defer { connections.withLock { _ = $0.removeValue(forKey: key) } }
         do {
-            try await Connection(channel: channel, registry: registry, handler: handler, logger: logger).run()
+            try await connection.run()
         } catch {
             logger.debug("connection ended with an error", metadata: ["error": "\(error)"])
         }
@@ -87,10 +88,9 @@ package final class SeekServer: Service, Sendable {
     private func shutDown(server: any Channel) {
         server.close(promise: nil)
         let open = connections.withLock { Array($0.values) }
-        for (registry, channel) in open {
+        for (registry, connection) in open {
             registry.close(.shutdown)
-            // Closing the input ends the read loop; replies already queued are still written before the close.
-            channel.close(mode: .input, promise: nil)
+            connection.stopReading()
         }
     }
 }
