@@ -302,6 +302,9 @@ package final class InotifyWatcher: Service, Sendable {
         }
         guard let directory = directories[watch] else { return }
         if mask & UInt32(IN_IGNORED) != 0 {
+            // libinotifytools keeps its entry for a removed watch; rename it, or a new directory of the same name
+            // would be looked up as this dead watch.
+            "/nonexistent/seekd-removed-watch-\(watch)/".withCString { inotifytools_set_filename_by_wd(watch, $0) }
             directories[watch] = nil
             state.withLock { _ = $0.watched.remove(directory) }
             return
