@@ -54,6 +54,9 @@ public struct StatusResult: Sendable, Equatable, Codable {
     public var indexBytes: Int?
     /// The last indexing failure a person should know about (for example a full disk), if any.
     public var lastError: String?
+    /// Files whose content was read since start, and renames followed without reading the content again.
+    public var contentReads: Int?
+    public var renamesFollowed: Int?
 
     public init(
         version: String,
@@ -69,7 +72,9 @@ public struct StatusResult: Sendable, Equatable, Codable {
         uptimeSeconds: Double,
         indexPath: String? = nil,
         indexBytes: Int? = nil,
-        lastError: String? = nil
+        lastError: String? = nil,
+        contentReads: Int? = nil,
+        renamesFollowed: Int? = nil
     ) {
         self.version = version
         self.roots = roots
@@ -85,6 +90,8 @@ public struct StatusResult: Sendable, Equatable, Codable {
         self.indexPath = indexPath
         self.indexBytes = indexBytes
         self.lastError = lastError
+        self.contentReads = contentReads
+        self.renamesFollowed = renamesFollowed
     }
 
     enum CodingKeys: String, CodingKey {
@@ -94,5 +101,7 @@ public struct StatusResult: Sendable, Equatable, Codable {
         case indexPath = "index_path"
         case indexBytes = "index_bytes"
         case lastError = "last_error"
+        case contentReads = "content_reads"
+        case renamesFollowed = "renames_followed"
     }
 }

@@ -15,7 +15,8 @@ struct Connection: Sendable {
     let frames: AsyncStream<Frame>
     let frameSink: AsyncStream<Frame>.Continuation
 
-    init(channel: NIOAsyncChannel<Frame, ByteBuffer>, registry: RequestRegistry, handler: MethodHandler, logger: Logger) {
+    init(channel: NIOAsyncChannel<Frame, ByteBuffer>, registry: RequestRegistry, handler: MethodHandler, logger: Logger)
+    {
         self.channel = channel
         self.registry = registry
         self.handler = handler

@@ -150,7 +150,9 @@ struct MethodHandler: Sendable {
             uptimeSeconds: Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18,
             indexPath: engine.store.path,
             indexBytes: engine.store.sizeOnDisk,
-            lastError: figures.lastError
+            lastError: figures.lastError,
+            contentReads: figures.contentReads,
+            renamesFollowed: figures.renamesFollowed
         )
     }
 }

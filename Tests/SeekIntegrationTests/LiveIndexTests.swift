@@ -50,6 +50,22 @@ struct LiveIndexTests {
         }
     }
 
+    @Test func renameMovesTheEntryWithoutReadingTheContentAgain() async throws {
+        try await withDaemon(files: ["dir/old-name.txt": "unchanged capybara text"]) {
+            (daemon: DaemonHarness) async throws in
+            try await daemon.sync()
+            let before = try await daemon.status()
+            try FileManager.default.createDirectory(atPath: daemon.root + "/other", withIntermediateDirectories: true)
+            try await daemon.sync()
+            rename(daemon.root + "/dir/old-name.txt", daemon.root + "/other/new-name.txt")
+            #expect(try await daemon.paths("capybara") == [daemon.root + "/other/new-name.txt"])
+            let after = try await daemon.status()
+            #expect(after.contentReads == before.contentReads)
+            #expect(after.renamesFollowed == (before.renamesFollowed ?? 0) + 1)
+            #expect(try await daemon.search("new name").hits.map(\.path) == [daemon.root + "/other/new-name.txt"])
+        }
+    }
+
     @Test func temporaryFileRenamedOverTargetIsASave() async throws {
         try await withDaemon(files: ["doc.md": "draft one"]) { (daemon: DaemonHarness) async throws in
             try await daemon.sync()
@@ -63,7 +79,10 @@ struct LiveIndexTests {
     @Test func directoriesMovedInAreIndexedAndMovedOutArePurged() async throws {
         try await withDaemon { (daemon: DaemonHarness) async throws in
             let outside = daemon.directory + "/outside"
-            try FileManager.default.createDirectory(atPath: outside + "/nested/deeper", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: outside + "/nested/deeper",
+                withIntermediateDirectories: true
+            )
             try Data("arrived from outside".utf8).write(to: URL(fileURLWithPath: outside + "/nested/deeper/in.txt"))
             try await daemon.sync()
             try FileManager.default.moveItem(atPath: outside, toPath: daemon.root + "/inside")
@@ -155,7 +174,10 @@ struct LiveIndexTests {
     @Test func killedDuringAPassRestartsToExactlyTheFilesOnDisk() async throws {
         var files: [String: String] = [:]
         for index in 0..<300 { files["k\(index % 7)/f\(index).txt"] = "survivor\(index) common" }
-        let daemon = try await DaemonHarness.start(files: files, environment: ["SEEK_TEST_PARK_PASS_AFTER_FILES": "150"])
+        let daemon = try await DaemonHarness.start(
+            files: files,
+            environment: ["SEEK_TEST_PARK_PASS_AFTER_FILES": "150"]
+        )
         defer { Task { await daemon.cleanUp() } }
         #expect(try await daemon.status().pass.state == "running")
         await daemon.kill9()

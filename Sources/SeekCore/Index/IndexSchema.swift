@@ -28,6 +28,8 @@ package enum IndexSchema {
         )
         """,
         "CREATE INDEX files_dir ON files(dir)",
+        // Finds the old row of a renamed file, so a rename moves the row instead of reading the content again.
+        "CREATE INDEX files_inode ON files(inode)",
         "CREATE TABLE dirs(path BLOB PRIMARY KEY, parent BLOB NOT NULL) WITHOUT ROWID",
         "CREATE INDEX dirs_parent ON dirs(parent)",
         """

@@ -128,6 +128,17 @@ package final class IndexStore: Sendable {
         }
     }
 
+    /// A row whose stat data says it is the same file as `status` (inode, size and mtime), wherever it was.
+    package func file(sameAs status: FileStatus) async throws -> (id: Int64, path: BytePath)? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT id, path FROM files WHERE inode = ? AND size = ? AND mtime_ns = ? LIMIT 1",
+                arguments: [Int64(bitPattern: status.inode), status.size, status.mtimeNanoseconds]
+            ).map { row in (row["id"], BytePath([UInt8](row["path"] as Data))) }
+        }
+    }
+
     /// The subdirectories of `directory` whose listing the index holds.
     package func subdirectories(of directory: BytePath) async throws -> Set<BytePath> {
         try await pool.read { db in
@@ -163,6 +174,22 @@ package final class IndexStore: Sendable {
     }
 
     private static func apply(_ batch: IndexBatch, completesPass: Bool, to db: Database) throws {
+        for rename in batch.renames {
+            try db.execute(
+                sql: "UPDATE files SET path = ?, dir = ?, ctime_ns = ? WHERE id = ?",
+                arguments: [
+                    Data(rename.path.bytes), Data(rename.path.parent.bytes), rename.status.ctimeNanoseconds, rename.id,
+                ]
+            )
+            // FTS5 takes the body from its own copy: the file is not read again.
+            try db.execute(
+                sql: "UPDATE fts SET name = ?, path = ? WHERE rowid = ?",
+                arguments: [
+                    String(decoding: rename.path.lastComponent, as: UTF8.self),
+                    String(decoding: rename.relativePath, as: UTF8.self), rename.id,
+                ]
+            )
+        }
         for directory in batch.purgedDirectories {
             let range = directory.descendantRange
             let bounds: StatementArguments = [Data(range.lower), Data(range.upper)]

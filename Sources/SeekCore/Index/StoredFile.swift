@@ -16,10 +16,20 @@ package struct FileEntry: Sendable {
     package var isNew: Bool
 }
 
+/// A file that moved: its row and its text follow it, and its content is not read again.
+package struct FileRename: Sendable {
+    package var id: Int64
+    package var path: BytePath
+    package var relativePath: [UInt8]
+    package var status: FileStatus
+}
+
 /// The changes of one transaction. A batch is committed whole or not at all, so a cancelled pass never leaves
 /// a half-written file.
 package struct IndexBatch: Sendable {
     package var entries: [FileEntry] = []
+    /// Applied first, before deletions, so a delete of the old path no longer finds the moved row.
+    package var renames: [FileRename] = []
     package var deletedFiles: [BytePath] = []
     /// Directories gone from disk (or now excluded): everything under them goes.
     package var purgedDirectories: [BytePath] = []
@@ -30,8 +40,9 @@ package struct IndexBatch: Sendable {
     package init() {}
 
     package var isEmpty: Bool {
-        entries.isEmpty && deletedFiles.isEmpty && purgedDirectories.isEmpty && scannedDirectories.isEmpty
+        entries.isEmpty && renames.isEmpty && deletedFiles.isEmpty && purgedDirectories.isEmpty
+            && scannedDirectories.isEmpty
     }
 
-    package var fileCount: Int { entries.count + deletedFiles.count }
+    package var fileCount: Int { entries.count + renames.count + deletedFiles.count }
 }

@@ -78,6 +78,7 @@ private struct PassRun {
     var stacks: [BytePath: IgnoreStack] = [:]
     /// Files already looked at in this pass: a path checked on its own is not indexed again by its directory's scan.
     var looked: Set<BytePath> = []
+    var renamed: Set<Int64> = []
     var filesSeen = 0
     var filesIndexed = 0
 
@@ -242,6 +243,7 @@ private struct PassRun {
         guard looked.insert(path).inserted else { return }
         filesSeen += 1
         if let stored, !status.differs(from: stored.status) { return }
+        if stored == nil, try await moved(to: path, root: root, status: status) { return }
         let content = try pass.policy.extractor.extract(path, size: status.size)
         if case .unreadable(let code) = content, code == ENOENT {
             if stored != nil { batch.deletedFiles.append(path) }
@@ -258,7 +260,21 @@ private struct PassRun {
         )
         batch.textBytes += content.text.utf8.count
         filesIndexed += 1
+        pass.progress.read()
         try await pass.hooks.fileIndexed(count: filesIndexed)
+    }
+
+    /// A new path holding a file the index knows under a path that no longer has it: a rename.
+    private mutating func moved(to path: BytePath, root: BytePath, status: FileStatus) async throws -> Bool {
+        guard let (id, oldPath) = try await pass.store.file(sameAs: status), oldPath != path,
+            !renamed.contains(id), FileStatus.of(oldPath)?.inode != status.inode
+        else { return false }
+        renamed.insert(id)
+        batch.renames.append(
+            FileRename(id: id, path: path, relativePath: Array(path.relative(to: root)), status: status)
+        )
+        pass.progress.renamed()
+        return true
     }
 
     private mutating func flushIfFull() async throws {

@@ -35,6 +35,8 @@ package final class IndexScheduler: Service, Sendable {
         package var passesSuperseded: Int
         package var lastError: String?
         package var pass: PassProgress.Snapshot
+        package var contentReads = 0
+        package var renamesFollowed = 0
     }
 
     private let state = Mutex(State())
@@ -69,6 +71,7 @@ package final class IndexScheduler: Service, Sendable {
         }
         var figures = snapshot
         figures.pass = progress.snapshot
+        (figures.contentReads, figures.renamesFollowed) = progress.work
         return figures
     }
 

@@ -9,6 +9,13 @@ package final class PassProgress: Sendable {
     }
 
     private let state = Mutex(Snapshot())
+    private let totals = Mutex((reads: 0, renames: 0))
+
+    /// Files whose content was read, and files whose rename was followed without reading, since start.
+    package var work: (reads: Int, renames: Int) { totals.withLock { $0 } }
+
+    func read() { totals.withLock { $0.reads += 1 } }
+    func renamed() { totals.withLock { $0.renames += 1 } }
 
     package init() {}
 

@@ -144,7 +144,8 @@ package final class InotifyWatcher: Service, Sendable {
         let now = ContinuousClock.now
         let (overflow, unwatched) = state.withLock { state -> (Bool, [BytePath]) in
             var overflow = false
-            if state.overflowPending, now - (state.lastOverflowRescan ?? .now - .seconds(3600)) >= state.overflowBackoff {
+            if state.overflowPending, now - (state.lastOverflowRescan ?? .now - .seconds(3600)) >= state.overflowBackoff
+            {
                 state.overflowPending = false
                 state.lastOverflowRescan = now
                 overflow = true
@@ -338,7 +339,13 @@ package final class InotifyWatcher: Service, Sendable {
     /// A deleted root is watched for again through its parent, so it is indexed when it comes back.
     private func watchForReturn(of root: BytePath, rootParents: inout [Int32: BytePath]) {
         let parent = root.parent
-        guard parent.withCString({ inotifytools_watch_file($0, Int32(bitPattern: UInt32(IN_CREATE) | UInt32(IN_MOVED_TO) | UInt32(IN_ONLYDIR))) }) != 0
+        guard
+            parent.withCString({
+                inotifytools_watch_file(
+                    $0,
+                    Int32(bitPattern: UInt32(IN_CREATE) | UInt32(IN_MOVED_TO) | UInt32(IN_ONLYDIR))
+                )
+            }) != 0
         else { return }
         let watch = Self.watchDescriptor(of: parent)
         if watch >= 0 { rootParents[watch] = root }
@@ -353,7 +360,9 @@ package final class InotifyWatcher: Service, Sendable {
     private static func name(of event: UnsafeMutablePointer<inotify_event>) -> [UInt8] {
         let length = Int(event.pointee.len)
         guard length > 0 else { return [] }
-        let start = UnsafeRawPointer(event).advanced(by: MemoryLayout<inotify_event>.size).assumingMemoryBound(to: UInt8.self)
+        let start = UnsafeRawPointer(event).advanced(by: MemoryLayout<inotify_event>.size).assumingMemoryBound(
+            to: UInt8.self
+        )
         let bytes = UnsafeBufferPointer(start: start, count: length)
         return Array(bytes.prefix { $0 != 0 })
     }
