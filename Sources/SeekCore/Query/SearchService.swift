@@ -13,8 +13,8 @@ package struct SearchService: Sendable {
         self.store = store
     }
 
-    /// Snippets span about this many tokens.
-    static let snippetTokens = 16
+    /// Snippets come from this many leading characters of a file's text, which bounds their cost for huge files.
+    static let snippetSourceLimit = 1 << 20
 
     package func search(_ request: SearchRequest) async throws -> [SearchMatch] {
         let expression: String
@@ -26,19 +26,40 @@ package struct SearchService: Sendable {
             expression = translated
         }
         try Task.checkCancellation()
+        let matches: [(match: SearchMatch, text: String)]
         do {
-            return try await store.pool.read { db in try Self.run(request, expression: expression, db: db) }
+            matches = try await store.pool.read { db in try Self.run(request, expression: expression, db: db) }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
             throw CancellationError()
         } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR && request.syntax == .fts5 {
             throw SearchFailure.syntax(error.message ?? "\(error)")
         }
+        guard let highlight = request.highlight else { return matches.map(\.match) }
+        // Snippets are built here, outside SQLite, where cancellation is checked between hits.
+        let builder = SnippetBuilder(
+            terms: HighlightTerms(expression: expression),
+            open: highlight.open,
+            close: highlight.close
+        )
+        return try matches.map { match, text in
+            try Task.checkCancellation()
+            var match = match
+            match.snippet = builder.snippet(of: text)
+            return match
+        }
     }
 
-    private static func run(_ request: SearchRequest, expression: String, db: Database) throws -> [SearchMatch] {
+    /// The top hits, each with the start of its text when snippets are wanted.
+    private static func run(
+        _ request: SearchRequest,
+        expression: String,
+        db: Database
+    ) throws
+        -> [(match: SearchMatch, text: String)]
+    {
         var sql = """
             SELECT files.id, files.path, files.size, files.mtime_ns, bm25(fts, \(IndexSchema.rankWeights)) AS rank
-            FROM fts JOIN files ON files.id = fts.rowid
+            FROM fts CROSS JOIN files ON files.id = fts.rowid
             WHERE fts MATCH ?
             """
         var arguments: StatementArguments = [expression]
@@ -53,7 +74,8 @@ package struct SearchService: Sendable {
         sql += " ORDER BY rank, files.path LIMIT ?"
         arguments += [request.limit]
 
-        // The top rows first, snippets only for them: FTS5 would otherwise build a snippet for every match.
+        // CROSS JOIN keeps FTS5 as the outer loop: with files outside, SQLite would run the whole MATCH once per file.
+        // The top rows first, text only for them; `snippet` carries the raw text until the builder turns it into one.
         var matches: [(id: Int64, match: SearchMatch)] = []
         let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
         while let row = try rows.next() {
@@ -66,15 +88,8 @@ package struct SearchService: Sendable {
             )
             matches.append((row["id"], match))
         }
-        guard let highlight = request.highlight else { return matches.map(\.match) }
-        let snippet = try db.cachedStatement(
-            sql: "SELECT snippet(fts, 2, ?, ?, '…', \(snippetTokens)) FROM fts WHERE fts MATCH ? AND rowid = ?"
-        )
-        return try matches.map { id, match in
-            var match = match
-            match.snippet =
-                try String.fetchOne(snippet, arguments: [highlight.open, highlight.close, expression, id]) ?? ""
-            return match
-        }
+        guard request.highlight != nil else { return matches.map { ($0.match, "") } }
+        let body = try db.cachedStatement(sql: "SELECT substr(body, 1, \(snippetSourceLimit)) FROM fts WHERE rowid = ?")
+        return try matches.map { id, match in (match, try String.fetchOne(body, arguments: [id]) ?? "") }
     }
 }

@@ -1,0 +1,47 @@
+import Foundation
+
+/// Words of a text as SQLite's unicode61 tokenizer sees them: runs of letters, numbers and private-use characters;
+/// folded without case and diacritics, as `remove_diacritics 2` does.
+package enum TextTokens {
+    package static func isTokenScalar(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+            .decimalNumber, .letterNumber, .otherNumber, .privateUse:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// The ranges of the tokens of `text`, in order.
+    package static func tokens(in text: some StringProtocol, limit: Int = .max) -> [Range<String.Index>] {
+        var ranges: [Range<String.Index>] = []
+        var start: String.Index?
+        let scalars = text.unicodeScalars
+        var index = scalars.startIndex
+        while index < scalars.endIndex, ranges.count < limit {
+            let scalar = scalars[index]
+            // Combining marks belong to the token they follow (the tokenizer drops them with the diacritics).
+            let continues =
+                isTokenScalar(scalar) || (start != nil && scalar.properties.generalCategory == .nonspacingMark)
+            if continues {
+                if start == nil { start = index }
+            } else if let begun = start {
+                ranges.append(begun..<index)
+                start = nil
+            }
+            index = scalars.index(after: index)
+        }
+        if let begun = start, ranges.count < limit { ranges.append(begun..<scalars.endIndex) }
+        return ranges
+    }
+
+    /// Folds a token; ASCII (most of source code and prose) takes a fast path around Foundation.
+    package static func fold(_ token: some StringProtocol) -> String {
+        let utf8 = token.utf8
+        if utf8.allSatisfy({ $0 < 0x80 }) {
+            return String(decoding: utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }, as: UTF8.self)
+        }
+        return String(token).folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+    }
+}

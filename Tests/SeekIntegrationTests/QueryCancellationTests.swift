@@ -1,0 +1,176 @@
+import Foundation
+import SeekClient
+import SeekProtocol
+import SeekTestSupport
+import Testing
+
+/// Queries that lose really stop: after supersede, timeout, `cancel` or a closed connection, the daemon's CPU use
+/// drops to a small fraction of what the full query costs, measured in the same run (ratios, not absolute times).
+@Suite(.serialized, .timeLimit(.minutes(5)))
+struct QueryCancellationTests {
+    /// 300 files of 20,000 words from a 40-word vocabulary: an FTS5 OR of 300 two-word phrases costs seconds.
+    static func corpus() -> [String: String] {
+        var generator = SplitMix(seed: 42)
+        var files: [String: String] = [:]
+        for file in 0..<300 {
+            var words: [String] = []
+            words.reserveCapacity(20_000)
+            for _ in 0..<20_000 { words.append("w\(generator.next() % 40)") }
+            files["corpus/\(file / 30)/doc\(file).txt"] = words.joined(separator: " ")
+        }
+        return files
+    }
+
+    static let pathological: String = {
+        var phrases: [String] = []
+        for first in 0..<20 { for second in 0..<10 { phrases.append("\"w\(first) w\(second)\"") } }
+        return phrases.joined(separator: " OR ")
+    }()
+
+    static func expensive(id channel: String = "", timeout: Int = 60_000) -> SearchParams {
+        SearchParams(query: pathological, syntax: .fts5, timeoutMilliseconds: timeout, channel: channel)
+    }
+
+    /// The CPU a full run of the pathological query costs.
+    static func calibrate(_ daemon: DaemonHarness) async throws -> Duration {
+        let before = try #require(ProcessCPU.used(by: daemon.pid))
+        let result = try await daemon.call(.search, expensive(), as: SearchResult.self)
+        #expect(result.hits.count == 20)
+        let cost = try #require(ProcessCPU.used(by: daemon.pid)) - before
+        #expect(cost >= .milliseconds(300), "the pathological query must be expensive to prove anything")
+        return cost
+    }
+
+    /// Starts the expensive query on `connection` and returns once the daemon is busy with it.
+    static func startExpensive(
+        _ daemon: DaemonHarness,
+        on connection: inout SeekConnection,
+        timeout: Int = 60_000
+    ) async throws -> RequestID {
+        let baseline = try #require(ProcessCPU.used(by: daemon.pid))
+        let id = try await connection.start(.search, expensive(timeout: timeout))
+        let busy = await ProcessCPU.waitForUse(
+            by: daemon.pid,
+            beyond: baseline,
+            amount: .milliseconds(100),
+            timeout: .seconds(30)
+        )
+        #expect(busy)
+        return id
+    }
+
+    static func expectStopped(_ daemon: DaemonHarness, fullCost: Duration, _ what: String) async {
+        let after = await ProcessCPU.used(by: daemon.pid, during: .seconds(1))
+        let ratio =
+            Double(after.components.attoseconds / 1_000_000_000_000 + after.components.seconds * 1_000_000)
+            / Double(fullCost.components.attoseconds / 1_000_000_000_000 + fullCost.components.seconds * 1_000_000)
+        print("\(what): CPU after stop \(after), full query \(fullCost), ratio \(ratio)")
+        #expect(ratio < 0.1, "\(what): the query kept running after it was stopped")
+    }
+
+    @Test func supersededExpensiveQueryStopsItsStatement() async throws {
+        try await withDaemon(files: Self.corpus()) { (daemon: DaemonHarness) async throws in
+            try await daemon.sync()
+            let fullCost = try await Self.calibrate(daemon)
+            try await daemon.withConnection { connection in
+                let first = try await Self.startExpensive(daemon, on: &connection)
+                let second = try await connection.start(.search, SearchParams(query: "w1 ", limit: 1, snippet: false))
+                let superseded = try await connection.response(to: first)
+                #expect(superseded.error?.cancellationReason == "superseded")
+                await Self.expectStopped(daemon, fullCost: fullCost, "supersede")
+                #expect(try await connection.response(to: second).error == nil)
+            }
+        }
+    }
+
+    @Test func timedOutExpensiveQueryIsAnsweredOnTimeAndStops() async throws {
+        try await withDaemon(files: Self.corpus()) { (daemon: DaemonHarness) async throws in
+            try await daemon.sync()
+            let fullCost = try await Self.calibrate(daemon)
+            try await daemon.withConnection { connection in
+                let started = ContinuousClock.now
+                let id = try await connection.start(.search, Self.expensive(timeout: 300))
+                let response = try await connection.response(to: id)
+                let answeredAfter = ContinuousClock.now - started
+                #expect(response.error?.code == -32001)
+                #expect(answeredAfter < .seconds(1), "answered \(answeredAfter) after a 300 ms deadline")
+                await Self.expectStopped(daemon, fullCost: fullCost, "timeout")
+            }
+        }
+    }
+
+    @Test func cancelledExpensiveQueryStops() async throws {
+        try await withDaemon(files: Self.corpus()) { (daemon: DaemonHarness) async throws in
+            try await daemon.sync()
+            let fullCost = try await Self.calibrate(daemon)
+            try await daemon.withConnection { connection in
+                let id = try await Self.startExpensive(daemon, on: &connection)
+                try await connection.notify(.cancel, CancelParams(id: id))
+                #expect(try await connection.response(to: id).error?.cancellationReason == "cancelled")
+                await Self.expectStopped(daemon, fullCost: fullCost, "cancel")
+            }
+        }
+    }
+
+    @Test func closedConnectionStopsItsQueries() async throws {
+        try await withDaemon(files: Self.corpus()) { (daemon: DaemonHarness) async throws in
+            try await daemon.sync()
+            let fullCost = try await Self.calibrate(daemon)
+            try await daemon.withConnection { connection in
+                _ = try await Self.startExpensive(daemon, on: &connection)
+            }
+            await Self.expectStopped(daemon, fullCost: fullCost, "disconnect")
+            // The reader connection went back to the pool clean: the next query works.
+            #expect(try await daemon.search("w3", limit: 20).hits.count == 20)
+        }
+    }
+
+    @Test func keystrokeStormGetsOneAnswerEachAndNoStaleSuccess() async throws {
+        let word = "cancellations"
+        try await withDaemon(files: ["a.txt": "cancellations everywhere", "b.txt": "cancel once"]) {
+            (daemon: DaemonHarness) async throws in
+            try await daemon.sync()
+            let prefixes = (0..<60).map { String(word.prefix(1 + $0 % word.count)) }
+            let order = try await daemon.withConnection { connection in
+                var ids: [RequestID] = []
+                var next = ContinuousClock.now
+                for prefix in prefixes {
+                    // Keystrokes 2 ms apart: pacing the workload, not waiting for the daemon.
+                    while ContinuousClock.now < next { await Task.yield() }
+                    next += .milliseconds(2)
+                    ids.append(try await connection.start(.search, SearchParams(query: prefix)))
+                }
+                var arrivals: [(Int64, Bool)] = []
+                for _ in ids {
+                    let response = try await connection.nextResponse()
+                    guard case .int(let id)? = response.id else { throw DaemonHarness.Failure("unexpected id") }
+                    if let error = response.error { #expect(error.code == -32800) }
+                    arrivals.append((id, response.error == nil))
+                }
+                return arrivals
+            }
+            #expect(Set(order.map(\.0)).count == 60)
+            #expect(order.first { $0.0 == 60 }?.1 == true)
+            var latestAnswered: Int64 = 0
+            for (id, success) in order {
+                if success { #expect(id >= latestAnswered, "success for \(id) after an answer to \(latestAnswered)") }
+                latestAnswered = max(latestAnswered, id)
+            }
+        }
+    }
+}
+
+/// A small seeded generator, so the corpus is the same every run.
+struct SplitMix {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var value = state
+        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+        return value ^ (value >> 31)
+    }
+}
