@@ -1,5 +1,3 @@
-import Foundation
-
 /// Turns one received line into a `Request` or into the error the protocol prescribes for it.
 /// This is the only place that decides -32700 and the shape errors of -32600/-32602.
 public enum RequestDecoder {
@@ -19,9 +17,13 @@ public enum RequestDecoder {
         }
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+            value = try JSONParser.parse(bytes)
         } catch {
-            return .failure(.parseError("the line is not valid JSON"), id: nil, isNotification: false)
+            return .failure(
+                .parseError("the line is not valid JSON (at byte \(error.offset))"),
+                id: nil,
+                isNotification: false
+            )
         }
         return decode(value)
     }

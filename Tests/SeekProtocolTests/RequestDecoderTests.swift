@@ -117,12 +117,10 @@ import Testing
     ]
 
     @Test(arguments: trailingCommas)
-    func lineWithATrailingCommaIsParseError(line: String) {
-        withKnownIssue("RequestDecoder uses Foundation's lenient JSONDecoder, which accepts trailing commas") {
-            let failure = try #require(Self.failure(Self.decode(line)))
-            #expect(failure.error.code == -32700)
-            #expect(failure.id == nil)
-        }
+    func lineWithATrailingCommaIsParseError(line: String) throws {
+        let failure = try #require(Self.failure(Self.decode(line)))
+        #expect(failure.error.code == -32700)
+        #expect(failure.id == nil)
     }
 
     static let notUTF8: [[UInt8]] = [
@@ -185,14 +183,12 @@ import Testing
         #expect(failure.error.message.contains("\"id\""))
     }
 
-    /// `1.0` is written as a float; Foundation's `JSONDecoder` reads it as the integer 1.
+    /// `1.0` is written as a float, so it is not an integer id even though its value is whole.
     @Test(arguments: ["1.0", "-3.0"])
-    func idWrittenAsAFloatIsInvalidRequestEvenWhenItsValueIsWhole(id: String) {
-        withKnownIssue("RequestDecoder reads a whole float as an integer id") {
-            let failure = try #require(Self.failure(Self.decode(#"{"jsonrpc":"2.0","id":\#(id),"method":"status"}"#)))
-            #expect(failure.error.code == -32600)
-            #expect(failure.id == nil)
-        }
+    func idWrittenAsAFloatIsInvalidRequestEvenWhenItsValueIsWhole(id: String) throws {
+        let failure = try #require(Self.failure(Self.decode(#"{"jsonrpc":"2.0","id":\#(id),"method":"status"}"#)))
+        #expect(failure.error.code == -32600)
+        #expect(failure.id == nil)
     }
 
     @Test func idOfAnotherTypeWinsOverOtherShapeErrors() throws {

@@ -56,8 +56,9 @@ package struct BytePath: Sendable, Hashable, Comparable, CustomStringConvertible
     /// The lower and upper bounds (exclusive) of the paths strictly below this directory, for BLOB range queries:
     /// every descendant starts with `self + "/"`, and `"0"` is the byte after `"/"`.
     package var descendantRange: (lower: [UInt8], upper: [UInt8]) {
-        let base = bytes == [Self.slash] ? [] : bytes
-        return (base + [Self.slash], base + [Self.slash + 1])
+        // "/" + NUL for the root: no path holds a NUL byte, and "/" itself must stay outside.
+        if bytes == [Self.slash] { return ([Self.slash, 0], [Self.slash + 1]) }
+        return (bytes + [Self.slash], bytes + [Self.slash + 1])
     }
 
     /// The path with "." and ".." resolved lexically and repeated or trailing slashes dropped; nil when relative.
