@@ -98,7 +98,7 @@ struct Connection: Sendable {
         let prepared: PreparedRequest
         let source: CancellationSource
         do {
-            prepared = try handler.prepare(request)
+            prepared = try handler.prepare(request, client: ObjectIdentifier(registry))
             source = try registry.register(id, channel: prepared.isSearch ? prepared.channel : nil)
         } catch {
             reply.yield(ResponseCoding.failure(id: id, error: error))

@@ -7,9 +7,11 @@ struct MethodHandler: Sendable {
     let engine: SeekEngine
     let statistics: QueryStatistics
     let version: String
+    /// Searches hold one reader each; two per connection at most, connections taking turns.
+    let gate = FairGate(permits: IndexStore.readerCount, perClient: 2)
 
     /// Checks params and captures what the request needs from the moment it was read.
-    func prepare(_ request: Request) throws(RPCError) -> PreparedRequest {
+    func prepare(_ request: Request, client: ObjectIdentifier) throws(RPCError) -> PreparedRequest {
         guard let method = Method(rawValue: request.method) else { throw .methodNotFound(request.method) }
         switch method {
         case .search:
@@ -17,6 +19,7 @@ struct MethodHandler: Sendable {
             let search = try searchRequest(params)
             let sync = params.sync
             let engine = engine
+            let gate = gate
             return PreparedRequest(
                 channel: params.channel,
                 timeoutMilliseconds: params.timeoutMilliseconds,
@@ -25,7 +28,7 @@ struct MethodHandler: Sendable {
                 if sync { try await engine.scheduler.waitUntilIndexed(ticket: try await engine.syncTicket()) }
                 let generation = engine.scheduler.generation
                 let started = ContinuousClock.now
-                let matches = try await engine.searchService.search(search)
+                let matches = try await gate.withPermit(for: client) { try await engine.searchService.search(search) }
                 let elapsed = ContinuousClock.now - started
                 return SearchResult(
                     hits: matches.map(Self.hit),
