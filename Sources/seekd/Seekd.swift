@@ -77,7 +77,8 @@ struct Seekd: AsyncParsableCommand {
                     indexPath: indexPath,
                     settle: .milliseconds(settleMilliseconds),
                     policy: CrawlPolicy(includeHidden: hidden, useIgnoreFiles: !noIgnore, maxFileSize: maxFileSize),
-                    hooks: PassHooks.fromEnvironment(ProcessInfo.processInfo.environment)
+                    hooks: PassHooks.fromEnvironment(ProcessInfo.processInfo.environment),
+                    watchLimit: ProcessInfo.processInfo.environment["SEEK_TEST_WATCH_LIMIT"].flatMap { Int($0) }
                 ),
                 logger: logger
             )

@@ -6,8 +6,19 @@ package struct EngineConfiguration: Sendable {
     package var settle: Duration
     package var policy: CrawlPolicy
     package var hooks: PassHooks
+    /// Test hook (`SEEK_TEST_WATCH_LIMIT`): refuse watches beyond this many, as an exhausted
+    /// `fs.inotify.max_user_watches` would.
+    package var watchLimit: Int?
 
-    package init(roots: [BytePath], indexPath: String, settle: Duration, policy: CrawlPolicy, hooks: PassHooks) {
+    package init(
+        roots: [BytePath],
+        indexPath: String,
+        settle: Duration,
+        policy: CrawlPolicy,
+        hooks: PassHooks,
+        watchLimit: Int? = nil
+    ) {
+        self.watchLimit = watchLimit
         self.roots = roots
         self.indexPath = indexPath
         self.settle = settle

@@ -18,7 +18,7 @@ package final class SeekEngine: Sendable {
         store = try IndexStore(path: configuration.indexPath, logger: logger)
         try await store.reconcile(roots: configuration.roots, settings: configuration.contentSettings)
         let progress = PassProgress()
-        let watcher = InotifyWatcher(roots: configuration.roots, logger: logger)
+        let watcher = InotifyWatcher(roots: configuration.roots, logger: logger, watchLimit: configuration.watchLimit)
         self.watcher = watcher
         let pass = IndexPass(
             store: store,
@@ -97,6 +97,10 @@ package final class SeekEngine: Sendable {
             }
         }
         for directory in watcher.unwatchedDirectories { rescans.scan(directory, .shallow) }
+        // Checked after the cookies came back: an overflow before them has been seen by then.
+        if watcher.takeDeferredOverflowRescan() {
+            for root in roots { rescans.scan(root, .full) }
+        }
         return rescans.isEmpty ? scheduler.latestTicket : scheduler.submit(rescans, settles: false)
     }
 

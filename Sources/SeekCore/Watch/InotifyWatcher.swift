@@ -45,9 +45,13 @@ package final class InotifyWatcher: Service, Sendable {
     private let wakeDescriptor = Mutex<Int32>(-1)
     private let threadExit = Mutex<CheckedContinuation<Void, Never>?>(nil)
 
-    package init(roots: [BytePath], logger: Logger) {
+    /// A test hook: behave as if the kernel refused watches (ENOSPC) beyond this many.
+    private let watchLimit: Int?
+
+    package init(roots: [BytePath], logger: Logger, watchLimit: Int? = nil) {
         self.roots = roots
         self.logger = logger
+        self.watchLimit = watchLimit
     }
 
     /// Sets what receives events; called on the watcher's thread, it must not block.
@@ -66,6 +70,16 @@ package final class InotifyWatcher: Service, Sendable {
 
     /// Directories that could not be watched: `sync` and the periodic rescan look at them.
     package var unwatchedDirectories: [BytePath] { state.withLock { Array($0.unwatched) } }
+
+    /// Claims a rescan that an overflow deferred (backoff): a `sync` must not answer before it.
+    package func takeDeferredOverflowRescan() -> Bool {
+        state.withLock { state in
+            guard state.overflowPending else { return false }
+            state.overflowPending = false
+            state.lastOverflowRescan = .now
+            return true
+        }
+    }
 
     /// Makes sure `directory` is watched before the caller lists it; false when it could not be.
     package func watch(_ directory: BytePath) async -> Bool {
@@ -246,7 +260,8 @@ package final class InotifyWatcher: Service, Sendable {
     }
 
     private func addWatch(_ directory: BytePath, into directories: inout [Int32: BytePath]) -> Bool {
-        let added = directory.withCString { inotifytools_watch_file($0, Self.mask) } != 0
+        let overLimit = watchLimit.map { limit in state.withLock { $0.watched.count >= limit } } ?? false
+        let added = !overLimit && directory.withCString { inotifytools_watch_file($0, Self.mask) } != 0
         if added {
             let watch = Self.watchDescriptor(of: directory)
             if watch >= 0 { directories[watch] = directory }
@@ -256,7 +271,7 @@ package final class InotifyWatcher: Service, Sendable {
             }
             return true
         }
-        let code = inotifytools_error()
+        let code = overLimit ? ENOSPC : inotifytools_error()
         if code == ENOSPC || code == ENOMEM {
             let warn = state.withLock { state in
                 state.unwatched.insert(directory)
@@ -281,15 +296,7 @@ package final class InotifyWatcher: Service, Sendable {
     ) {
         let mask = event.pointee.mask
         if mask & UInt32(IN_Q_OVERFLOW) != 0 {
-            state.withLock { state in
-                if let last = state.lastOverflowRescan, ContinuousClock.now - last < .seconds(30) {
-                    state.overflowBackoff = min(state.overflowBackoff * 2, .seconds(30))
-                } else {
-                    state.overflowBackoff = .seconds(1)
-                }
-                state.overflowPending = true
-            }
-            logger.notice("inotify queue overflowed; rescanning the roots")
+            handleOverflow()
             return
         }
         let watch = event.pointee.wd
@@ -333,6 +340,39 @@ package final class InotifyWatcher: Service, Sendable {
             events.append(.rulesChanged(directory))
         } else {
             events.append(.changed(path))
+        }
+    }
+
+    /// Events were dropped: only a rescan comparing stat data can tell what changed. Rescans are spaced out with a
+    /// growing backoff so an overflow storm cannot pin the CPU, except when a `sync` waits: its cookie event may be
+    /// among the dropped ones (the kernel queues the overflow event after any drop), so the rescan is submitted at
+    /// once and the waiting syncs are released after it, their tickets covering it.
+    private func handleOverflow() {
+        let now = ContinuousClock.now
+        let (rescanNow, cookies) = state.withLock {
+            state -> (Bool, [(BytePath, CheckedContinuation<Void, any Error>)]) in
+            let due = state.lastOverflowRescan.map { now - $0 >= state.overflowBackoff } ?? true
+            let cookies = Array(state.cookies)
+            guard due || !cookies.isEmpty else {
+                state.overflowPending = true
+                return (false, [])
+            }
+            if let last = state.lastOverflowRescan, now - last < .seconds(30) {
+                state.overflowBackoff = min(state.overflowBackoff * 2, .seconds(30))
+            } else {
+                state.overflowBackoff = .seconds(1)
+            }
+            state.lastOverflowRescan = now
+            state.overflowPending = false
+            state.cookies.removeAll()
+            return (true, cookies)
+        }
+        logger.notice("inotify queue overflowed; rescanning the roots", metadata: ["rescan.now": "\(rescanNow)"])
+        guard rescanNow else { return }
+        deliver([.overflow])
+        for (path, waiter) in cookies {
+            path.withCString { _ = unlink($0) }
+            waiter.resume()
         }
     }
 

@@ -1,0 +1,58 @@
+import Foundation
+import Glibc
+import SeekProtocol
+import SeekTestSupport
+import Testing
+
+/// When inotify cannot keep up or refuses watches, the index is never silently stale: rescans stand in, and `sync`
+/// still keeps its promise.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct WatchLimitTests {
+    @Test func refusedWatchesAreReportedAndCoveredByRescans() async throws {
+        let files = ["a/one.txt": "first", "b/two.txt": "second", "c/d/three.txt": "third"]
+        try await withDaemon(files: files, environment: ["SEEK_TEST_WATCH_LIMIT": "2"]) {
+            (daemon: DaemonHarness) async throws in
+            try await daemon.sync()
+            let status = try await daemon.status()
+            #expect(status.watches == 2)
+            #expect(status.watchErrors == 3)
+            #expect(daemon.log.contains("fs.inotify.max_user_watches"))
+            // Changes in unwatched directories are found by `sync` all the same.
+            try daemon.write("changed in an unwatched directory", to: "c/d/three.txt")
+            try daemon.write("new in an unwatched directory", to: "b/new.txt")
+            #expect(try await daemon.paths("unwatched").count == 2)
+            try FileManager.default.removeItem(atPath: daemon.root + "/a/one.txt")
+            #expect(try await daemon.paths("first").isEmpty)
+        }
+    }
+
+    /// Lowers `fs.inotify.max_queued_events` only while seekd creates its inotify instance (the limit is read then),
+    /// and restores it at once.
+    @Test(.enabled(if: getuid() == 0)) func queueOverflowTriggersARescanAndSyncStillHolds() async throws {
+        let setting = "/proc/sys/fs/inotify/max_queued_events"
+        let original = try String(contentsOfFile: setting, encoding: .utf8)
+        try "1\n".write(toFile: setting, atomically: false, encoding: .utf8)
+        let daemon: DaemonHarness
+        do {
+            daemon = try await DaemonHarness.start(files: ["seed.txt": "seed"])
+            try await daemon.sync()  // the watcher has its inotify instance once a sync cookie came back
+            try original.write(toFile: setting, atomically: false, encoding: .utf8)
+        } catch {
+            try? original.write(toFile: setting, atomically: false, encoding: .utf8)
+            throw error
+        }
+        defer { Task { await daemon.cleanUp() } }
+        try FileManager.default.createDirectory(atPath: daemon.root + "/wave", withIntermediateDirectories: true)
+        // Raw system calls write faster than the watcher reads: the one-event queue overflows.
+        for index in 0..<300 {
+            let descriptor = open(daemon.root + "/wave/f\(index).txt", O_CREAT | O_WRONLY | O_TRUNC, 0o644)
+            _ = "overflowing wave\(index)".withCString { write(descriptor, $0, strlen($0)) }
+            close(descriptor)
+        }
+        #expect(try await daemon.search("overflowing", limit: 1000).hits.count == 300)
+        #expect(daemon.log.contains("inotify queue overflowed"))
+        for index in 0..<300 { try daemon.write("second wave\(index)", to: "wave/f\(index).txt") }
+        #expect(try await daemon.search("second", limit: 1000).hits.count == 300)
+        #expect(try await daemon.stop() == 0)
+    }
+}
