@@ -23,33 +23,88 @@ extension DaemonHarness {
         try await run(buildDirectory.appendingPathComponent(name), arguments, environment: environment)
     }
 
+    /// Spawns with `posix_spawn`, reads both pipes to their end on threads of their own (so a chatty child never
+    /// blocks on a full pipe) and reaps the child with `waitpid`: independent of Foundation's process monitoring,
+    /// which was seen to miss a short-lived child's end when many ran at once.
     static func run(
         _ executable: URL,
         _ arguments: [String],
         environment: [String: String]
     ) async throws -> CommandResult {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
         var processEnvironment = ProcessInfo.processInfo.environment
         processEnvironment["SEEK_SOCKET"] = nil
         processEnvironment["NO_COLOR"] = nil
         for (key, value) in environment { processEnvironment[key] = value }
-        process.environment = processEnvironment
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        process.standardInput = FileHandle.nullDevice
-        let outputCollector = OutputCollector(pipe: output)
-        let errorCollector = OutputCollector(pipe: error)
-        let exit = ExitWaiter()
-        process.terminationHandler = { exit.finish($0.terminationStatus) }
-        try process.run()
-        guard let status = await exit.wait() else { throw CancellationError() }
-        await outputCollector.waitForEnd()
-        await errorCollector.waitForEnd()
-        return CommandResult(status: status, standardOutput: outputCollector.text, standardError: errorCollector.text)
+        var output: [Int32] = [0, 0]
+        var errors: [Int32] = [0, 0]
+        // Close-on-exec from the start (socketpair takes the flag atomically; pipe2 needs _GNU_SOURCE): a daemon
+        // spawned at the same moment by another test must not inherit a write end, or EOF would wait for it.
+        let streamType = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        guard socketpair(AF_UNIX, streamType, 0, &output) == 0, socketpair(AF_UNIX, streamType, 0, &errors) == 0 else {
+            throw Failure("socketpair failed: \(String(cString: strerror(errno)))")
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, output[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errors[1], 2)
+        let argv = [executable.path] + arguments
+        let envp = processEnvironment.map { "\($0.key)=\($0.value)" }
+        var pid: pid_t = 0
+        let spawned = withCStrings(argv) { argvPointers in
+            withCStrings(envp) { envPointers in
+                posix_spawn(&pid, executable.path, &actions, nil, argvPointers, envPointers)
+            }
+        }
+        close(output[1])
+        close(errors[1])
+        guard spawned == 0 else {
+            close(output[0])
+            close(errors[0])
+            throw Failure("cannot run \(executable.path): \(String(cString: strerror(spawned)))")
+        }
+        async let standardOutput = readToEnd(output[0])
+        async let standardError = readToEnd(errors[0])
+        let (text, errorText) = await (standardOutput, standardError)
+        let status = await reap(pid)
+        return CommandResult(status: status, standardOutput: text, standardError: errorText)
+    }
+
+    private static func withCStrings<T>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> T) -> T {
+        let pointers = strings.map { strdup($0) } + [nil]
+        defer { for pointer in pointers { free(pointer) } }
+        return body(pointers)
+    }
+
+    /// Reads a descriptor to its end on a thread of its own, then closes it.
+    private static func readToEnd(_ descriptor: Int32) async -> String {
+        await withCheckedContinuation { continuation in
+            Thread {
+                var data: [UInt8] = []
+                var buffer = [UInt8](repeating: 0, count: 65_536)
+                while true {
+                    let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                    if count < 0, errno == EINTR { continue }
+                    if count <= 0 { break }
+                    data.append(contentsOf: buffer[..<count])
+                }
+                close(descriptor)
+                continuation.resume(returning: String(decoding: data, as: UTF8.self))
+            }.start()
+        }
+    }
+
+    /// Waits for the child on a thread of its own and returns its exit status (128 + signal when killed).
+    private static func reap(_ pid: pid_t) async -> Int32 {
+        await withCheckedContinuation { continuation in
+            Thread {
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+                let exited = status & 0x7F == 0
+                continuation.resume(returning: exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F))
+            }.start()
+        }
     }
 }
 
