@@ -186,7 +186,7 @@ import Testing
     /// matches nothing. Checking each scalar the classifier accepts against SQLite's own tokenizer covers that for
     /// all input, including scalars whose category changed between Unicode versions.
     @Test func keepsOnlyScalarsSQLiteTokenizes() throws {
-        let accepted = (UInt32(0)...0x10FFFF).compactMap(Unicode.Scalar.init).filter(SimpleQuery.isTokenScalar)
+        let accepted = (UInt32(0)...0x10FFFF).compactMap(Unicode.Scalar.init).filter(TextTokens.isTokenScalar)
         let chunkSize = 1_000
         let dbQueue = try DatabaseQueue()
         let tokenCounts = try dbQueue.write { db in

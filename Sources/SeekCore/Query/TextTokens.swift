@@ -3,7 +3,29 @@ import Foundation
 /// Words of a text as SQLite's unicode61 tokenizer sees them: runs of letters, numbers and private-use characters;
 /// folded without case and diacritics, as `remove_diacritics 2` does.
 package enum TextTokens {
+    package static func isASCIITokenCharacter(_ byte: UInt8) -> Bool {
+        let letter = byte | 0x20  // lowercase
+        return (byte >= 0x30 && byte <= 0x39) || (letter >= 0x61 && letter <= 0x7A)
+    }
+
+    /// Whether the `unicode61` tokenizer of the SQLite in use keeps `scalar` as part of a token.
+    ///
+    /// unicode61 keeps the categories L*, N* and Co, but judges them by its own older Unicode table. Where Swift's
+    /// newer table calls a scalar a letter and SQLite's does not, SQLite wins, since a term made only of such scalars
+    /// would be an empty phrase. The reverse (SQLite keeping scalars Swift calls symbols or unassigned) is harmless: a
+    /// term made only of those is dropped, which widens the results instead of emptying them.
     package static func isTokenScalar(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII {
+            return isASCIITokenCharacter(UInt8(scalar.value))
+        }
+        switch scalar.value {
+        case 0x19B0...0x19C0, 0x19C8...0x19C9, 0x1CF2...0x1CF3:
+            // New Tai Lue vowel signs and two Vedic signs: spacing marks (Mc) until Unicode 8, letters (Lo) since,
+            // and still marks in SQLite's table (checked against SQLite 3.40.1 and 3.51.1).
+            return false
+        default:
+            break
+        }
         switch scalar.properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
             .decimalNumber, .letterNumber, .otherNumber, .privateUse:
