@@ -201,30 +201,45 @@ package final class IndexStore: Sendable {
         for path in batch.deletedFiles {
             try deleteFile.execute(arguments: [Data(path.bytes)])
         }
-        let upsert = try db.cachedStatement(
+        // Plain INSERT or UPDATE by id: an UPSERT with RETURNING measured 0.5 ms a row here, 30x a plain insert.
+        let insertFile = try db.cachedStatement(
             sql: """
                 INSERT INTO files(path, dir, size, mtime_ns, ctime_ns, inode, content_state)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(path) DO UPDATE SET
-                    size = excluded.size, mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns,
-                    inode = excluded.inode, content_state = excluded.content_state
-                RETURNING id
                 """
         )
+        let updateFile = try db.cachedStatement(
+            sql: """
+                UPDATE files SET size = ?, mtime_ns = ?, ctime_ns = ?, inode = ?, content_state = ?
+                WHERE id = ? AND path = ?
+                """
+        )
+        let findFile = try db.cachedStatement(sql: "SELECT id FROM files WHERE path = ?")
         let deleteText = try db.cachedStatement(sql: "DELETE FROM fts WHERE rowid = ?")
         let insertText = try db.cachedStatement(sql: "INSERT INTO fts(rowid, name, path, body) VALUES (?, ?, ?, ?)")
         for entry in batch.entries {
             let status = entry.status
-            guard
-                let id = try Int64.fetchOne(
-                    upsert,
-                    arguments: [
-                        Data(entry.path.bytes), Data(entry.path.parent.bytes), status.size, status.mtimeNanoseconds,
-                        status.ctimeNanoseconds, Int64(bitPattern: status.inode), entry.content.stateCode,
-                    ]
-                )
-            else { continue }
-            if !entry.isNew { try deleteText.execute(arguments: [id]) }
+            let path = Data(entry.path.bytes)
+            let stat: StatementArguments = [
+                status.size, status.mtimeNanoseconds, status.ctimeNanoseconds, Int64(bitPattern: status.inode),
+                entry.content.stateCode,
+            ]
+            // The row known at scan time, else an existing row found by path (it may have appeared since), else new.
+            var id = entry.existingID
+            if let known = id {
+                try updateFile.execute(arguments: stat + [known, path])
+                if db.changesCount == 0 { id = nil }
+            }
+            if id == nil, let found = try Int64.fetchOne(findFile, arguments: [path]) {
+                try updateFile.execute(arguments: stat + [found, path])
+                id = found
+            }
+            if let id {
+                try deleteText.execute(arguments: [id])
+            } else {
+                try insertFile.execute(arguments: [path, Data(entry.path.parent.bytes)] + stat)
+                id = db.lastInsertedRowID
+            }
             try insertText.execute(arguments: [
                 id,
                 String(decoding: entry.path.lastComponent, as: UTF8.self),

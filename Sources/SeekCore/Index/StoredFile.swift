@@ -12,8 +12,8 @@ package struct FileEntry: Sendable {
     package var relativePath: [UInt8]
     package var status: FileStatus
     package var content: ContentExtractor.Content
-    /// Whether the index had no row for this path when it was scanned (saves a delete in bulk loads).
-    package var isNew: Bool
+    /// The row the index had for this path when it was scanned; nil for a new file (saves look-ups in bulk loads).
+    package var existingID: Int64?
 }
 
 /// A file that moved: its row and its text follow it, and its content is not read again.

@@ -51,10 +51,11 @@ package struct IndexPass: Sendable {
         do {
             try await run.execute()
             return .completed(files: run.filesIndexed)
-        } catch is CancellationError {
-            return .cancelled(leftover: run.leftover())
         } catch {
-            if Task.isCancelled { return .cancelled(leftover: run.leftover()) }
+            // The batch being committed finishes first (two passes never write at once); if it fails, its work
+            // joins the leftover.
+            try? await run.finishCommit()
+            if error is CancellationError || Task.isCancelled { return .cancelled(leftover: run.leftover()) }
             return .failed(error, leftover: run.leftover())
         }
     }
@@ -73,6 +74,9 @@ private struct PassRun {
     /// Directories listed into the unflushed batch: rescanned shallowly if that batch never commits.
     var uncommitted: [BytePath] = []
     var uncommittedPaths: [BytePath] = []
+    /// The batch SQLite is committing while the pass reads the next one (reading and writing overlap on two cores).
+    /// Its task is not a child of the pass on purpose: a cancelled pass lets it commit, and always awaits it.
+    var committing: (task: Task<Void, any Error>, directories: [BytePath], paths: [BytePath])?
     var scanned: [BytePath: WorkSet.ScanMode] = [:]
     var batch = IndexBatch()
     var stacks: [BytePath: IgnoreStack] = [:]
@@ -255,7 +259,7 @@ private struct PassRun {
                 relativePath: Array(path.relative(to: root)),
                 status: status,
                 content: content,
-                isNew: stored == nil
+                existingID: stored?.id
             )
         )
         batch.textBytes += content.text.utf8.count
@@ -285,10 +289,29 @@ private struct PassRun {
 
     private mutating func flush(completesPass: Bool) async throws {
         if batch.isEmpty && !completesPass { return }
-        try await pass.store.commit(batch, completesPass: completesPass)
+        try await finishCommit()
+        let store = pass.store
+        let full = batch
+        committing = (
+            Task { try await store.commit(full, completesPass: completesPass) }, uncommitted, uncommittedPaths
+        )
         batch = IndexBatch()
         uncommitted.removeAll()
         uncommittedPaths.removeAll()
+        if completesPass { try await finishCommit() }
+    }
+
+    /// Awaits the batch in flight; its directories and paths count as done only once it committed.
+    mutating func finishCommit() async throws {
+        guard let (task, directories, paths) = committing else { return }
+        committing = nil
+        do {
+            try await task.value
+        } catch {
+            uncommitted += directories
+            uncommittedPaths += paths
+            throw error
+        }
         pass.progress.update(done: filesSeen, queued: queue.count)
     }
 }
