@@ -195,7 +195,17 @@ private struct PassRun {
         do {
             names = try DirectoryListing.names(in: directory)
         } catch {
-            pass.logger.debug("directory gone or unreadable", metadata: ["path": "\(directory)", "error": "\(error)"])
+            if directory == root {
+                pass.logger.warning(
+                    "root is gone or unreadable; its files left the index until it returns",
+                    metadata: ["root": "\(directory)", "error": "\(error)"]
+                )
+            } else {
+                pass.logger.debug(
+                    "directory gone or unreadable",
+                    metadata: ["path": "\(directory)", "error": "\(error)"]
+                )
+            }
             // A vanished root is purged like any directory and scanned again in full when it returns.
             batch.purgedDirectories.append(directory)
             try await flushIfFull()

@@ -104,6 +104,8 @@ package final class InotifyWatcher: Service, Sendable {
     /// before this call has then been handed to `onEvents`. Throws when the cookie cannot be created (a read-only
     /// root); the caller must then use another strict way.
     package func syncCookie(in root: BytePath) async throws {
+        // A root that came back may not be watched yet: its cookie event would never come.
+        guard await watch(root) else { throw POSIXError(.ENOENT) }
         let cookie = state.withLock { state in
             defer { state.nextCookie += 1 }
             return root.appending(Self.cookiePrefix + Array("\(getpid())-\(state.nextCookie)".utf8))
@@ -261,10 +263,14 @@ package final class InotifyWatcher: Service, Sendable {
 
     private func addWatch(_ directory: BytePath, into directories: inout [Int32: BytePath]) -> Bool {
         let overLimit = watchLimit.map { limit in state.withLock { $0.watched.count >= limit } } ?? false
+        // libinotifytools keys watches by name and keeps the entry of a removed watch until told otherwise; a stale
+        // entry for this name (a directory deleted and made again) would hide the new watch, so retire it first.
+        Self.retireName(of: directory)
         let added = !overLimit && directory.withCString { inotifytools_watch_file($0, Self.mask) } != 0
         if added {
             let watch = Self.watchDescriptor(of: directory)
             if watch >= 0 { directories[watch] = directory }
+            logger.trace("watch added", metadata: ["path": "\(directory)", "watch": "\(watch)"])
             state.withLock { state in
                 state.watched.insert(directory)
                 state.unwatched.remove(directory)
@@ -301,6 +307,13 @@ package final class InotifyWatcher: Service, Sendable {
         }
         let watch = event.pointee.wd
         let name = Self.name(of: event)
+        logger.trace(
+            "inotify event",
+            metadata: [
+                "watch": "\(watch)", "mask": "\(String(mask, radix: 16))",
+                "name": "\(String(decoding: name, as: UTF8.self))",
+            ]
+        )
         if let root = rootParents[watch] {
             if !name.isEmpty, root.lastComponent.elementsEqual(name) {
                 rootParents[watch] = nil
@@ -310,11 +323,11 @@ package final class InotifyWatcher: Service, Sendable {
         }
         guard let directory = directories[watch] else { return }
         if mask & UInt32(IN_IGNORED) != 0 {
-            // libinotifytools keeps its entry for a removed watch; rename it, or a new directory of the same name
-            // would be looked up as this dead watch.
-            "/nonexistent/seekd-removed-watch-\(watch)/".withCString { inotifytools_set_filename_by_wd(watch, $0) }
+            logger.trace("watch removed", metadata: ["path": "\(directory)", "watch": "\(watch)"])
+            Self.retire(watch)
             directories[watch] = nil
-            state.withLock { _ = $0.watched.remove(directory) }
+            // The directory may be watched again already, under another descriptor.
+            if !directories.values.contains(directory) { state.withLock { _ = $0.watched.remove(directory) } }
             return
         }
         if name.isEmpty {
@@ -389,6 +402,16 @@ package final class InotifyWatcher: Service, Sendable {
         else { return }
         let watch = Self.watchDescriptor(of: parent)
         if watch >= 0 { rootParents[watch] = root }
+    }
+
+    /// Renames libinotifytools' entry for a watch so that its name no longer finds it.
+    private static func retire(_ watch: Int32) {
+        "/nonexistent/seekd-retired-watch-\(watch)/".withCString { inotifytools_set_filename_by_wd(watch, $0) }
+    }
+
+    private static func retireName(of directory: BytePath) {
+        let old = watchDescriptor(of: directory)
+        if old >= 0 { retire(old) }
     }
 
     /// libinotifytools keys directories by their path with a trailing slash.
