@@ -95,8 +95,10 @@ struct Seekd: AsyncParsableCommand {
         do {
             try await group.run()
         } catch {
+            engine.close()
             throw StartupError("\(error)")
         }
+        engine.close()
     }
 }
 

@@ -150,3 +150,41 @@ struct IndexingTests {
         }
     }
 }
+
+/// The index is a cache of the disk: an index of another schema version, or one that is not a database at all,
+/// is rebuilt at start, and the rebuild is logged.
+@Suite(.timeLimit(.minutes(2)))
+struct IndexRebuildTests {
+    /// Overwrites bytes of the index file at `offset`.
+    static func patch(_ path: String, at offset: UInt64, with bytes: [UInt8]) throws {
+        let handle = try #require(FileHandle(forUpdatingAtPath: path))
+        defer { try? handle.close() }
+        try handle.seek(toOffset: offset)
+        try handle.write(contentsOf: Data(bytes))
+    }
+
+    @Test func otherSchemaVersionIsRebuilt() async throws {
+        let daemon = try await DaemonHarness.start(files: ["a.txt": "versioned content"])
+        defer { Task { await daemon.cleanUp() } }
+        try await daemon.sync()
+        #expect(try await daemon.stop() == 0)
+        // `PRAGMA user_version` lives at byte 60 of the database header, big-endian.
+        try Self.patch(daemon.indexPath, at: 60, with: [0, 0, 0x03, 0xE7])
+        let restarted = try await daemon.restart()
+        #expect(restarted.log.contains("index schema changed, rebuilding"))
+        #expect(try await restarted.paths("versioned") == [daemon.root + "/a.txt"])
+        #expect(try await restarted.stop() == 0)
+    }
+
+    @Test func indexThatIsNotADatabaseIsRebuilt() async throws {
+        let daemon = try await DaemonHarness.start(files: ["a.txt": "survives corruption"])
+        defer { Task { await daemon.cleanUp() } }
+        try await daemon.sync()
+        #expect(try await daemon.stop() == 0)
+        try Self.patch(daemon.indexPath, at: 0, with: Array(repeating: 0x5A, count: 4096))
+        let restarted = try await daemon.restart()
+        #expect(restarted.log.contains("index unreadable, rebuilding it"))
+        #expect(try await restarted.paths("corruption") == [daemon.root + "/a.txt"])
+        #expect(try await restarted.stop() == 0)
+    }
+}

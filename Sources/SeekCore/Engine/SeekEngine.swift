@@ -45,6 +45,11 @@ package final class SeekEngine: Sendable {
         scheduler.submit(initial, settles: false)
     }
 
+    /// Releases the index once the services have stopped.
+    package func close() {
+        store.close()
+    }
+
     /// The long-running parts, in start order (they stop in reverse order).
     package var services: [any Service] { [scheduler, watcher] }
 

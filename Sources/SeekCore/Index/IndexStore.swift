@@ -98,6 +98,13 @@ package final class IndexStore: Sendable {
         }
     }
 
+    /// Copies the WAL into the database file and closes every connection. Called once at shutdown, after the
+    /// services stopped. (The readers are read-only, so the last close cannot checkpoint by itself.)
+    package func close() {
+        _ = try? pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+        try? pool.close()
+    }
+
     // MARK: Reads for the crawl
 
     /// The files the index holds directly in `directory`, by name.
