@@ -13,8 +13,8 @@ package struct SearchService: Sendable {
         self.store = store
     }
 
-    /// Snippets come from this many leading characters of a file's text, which bounds their cost for huge files.
-    static let snippetSourceLimit = 1 << 20
+    /// Snippets come from this many leading characters of a file's text (what `SnippetBuilder` scans).
+    static let snippetSourceLimit = SnippetBuilder.scanLimit
 
     package func search(_ request: SearchRequest) async throws -> [SearchMatch] {
         let expression: String

@@ -9,7 +9,7 @@ package struct SnippetBuilder: Sendable {
     /// Only the first this many matches compete for the window: enough to find a good one, bounded for huge files.
     static let candidateLimit = 64
     /// Matches are looked for in this many leading characters; a file matching only later shows its start.
-    static let scanLimit = 256 << 10
+    package static let scanLimit = 128 << 10
 
     package init(terms: HighlightTerms, open: String, close: String) {
         self.terms = terms
@@ -22,17 +22,28 @@ package struct SnippetBuilder: Sendable {
         var tokens: [Range<String.Index>] = []
         var matched: [Int] = []
         var words: [Int: String] = [:]
-        for range in TextTokens.tokens(in: scanned) {
+        let initials = terms.initialBytes
+        let wanted = terms.count
+        var complete = false
+        for range in TextTokens.TokenRanges(scanned.unicodeScalars) {
             tokens.append(range)
-            guard !terms.isEmpty, matched.count < Self.candidateLimit else {
+            guard !terms.isEmpty, matched.count < Self.candidateLimit, !complete else {
                 // Enough candidates: only the tokens that can still fill the last window are needed.
                 if let last = matched.last, tokens.count > last + windowTokens { break }
                 continue
             }
+            // Folding every word costs an allocation each; an ASCII word whose first letter begins no term is skipped
+            // (folding maps ASCII to ASCII, so it cannot match).
+            let first = text.utf8[range.lowerBound]
+            if first < 0x80, !initials.contains(first | (first >= 0x41 && first <= 0x5A ? 0x20 : 0)) { continue }
             let word = TextTokens.fold(text[range])
             if terms.matches(word) {
-                matched.append(tokens.count - 1)
-                words[tokens.count - 1] = word
+                let index = tokens.count - 1
+                matched.append(index)
+                words[index] = word
+                // A window already holding every query word cannot be beaten: stop looking.
+                let windowStart = index - windowTokens + 3
+                complete = Set(matched.lazy.filter { $0 >= windowStart }.compactMap { words[$0] }).count >= wanted
             }
         }
         guard !tokens.isEmpty else { return "" }

@@ -37,25 +37,37 @@ package enum TextTokens {
 
     /// The ranges of the tokens of `text`, in order.
     package static func tokens(in text: some StringProtocol, limit: Int = .max) -> [Range<String.Index>] {
-        var ranges: [Range<String.Index>] = []
-        var start: String.Index?
-        let scalars = text.unicodeScalars
-        var index = scalars.startIndex
-        while index < scalars.endIndex, ranges.count < limit {
-            let scalar = scalars[index]
-            // Combining marks belong to the token they follow (the tokenizer drops them with the diacritics).
-            let continues =
-                isTokenScalar(scalar) || (start != nil && scalar.properties.generalCategory == .nonspacingMark)
-            if continues {
-                if start == nil { start = index }
-            } else if let begun = start {
-                ranges.append(begun..<index)
-                start = nil
-            }
-            index = scalars.index(after: index)
+        Array(TokenRanges(text.unicodeScalars).prefix(limit))
+    }
+
+    /// The ranges of the tokens of a text, found lazily so a scan can stop early.
+    package struct TokenRanges<Scalars: BidirectionalCollection>: Sequence, IteratorProtocol
+    where Scalars.Element == Unicode.Scalar, Scalars.Index == String.Index {
+        let scalars: Scalars
+        var index: String.Index
+
+        package init(_ scalars: Scalars) {
+            self.scalars = scalars
+            index = scalars.startIndex
         }
-        if let begun = start, ranges.count < limit { ranges.append(begun..<scalars.endIndex) }
-        return ranges
+
+        package mutating func next() -> Range<String.Index>? {
+            var start: String.Index?
+            while index < scalars.endIndex {
+                let scalar = scalars[index]
+                // Combining marks belong to the token they follow (the tokenizer drops them with the diacritics).
+                let continues =
+                    isTokenScalar(scalar) || (start != nil && scalar.properties.generalCategory == .nonspacingMark)
+                if continues {
+                    if start == nil { start = index }
+                } else if let begun = start {
+                    return begun..<index
+                }
+                index = scalars.index(after: index)
+            }
+            if let begun = start { return begun..<scalars.endIndex }
+            return nil
+        }
     }
 
     /// Folds a token; ASCII (most of source code and prose) takes a fast path around Foundation.
