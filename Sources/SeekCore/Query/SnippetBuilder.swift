@@ -1,6 +1,7 @@
 /// Builds a snippet in Swift from a hit's text: the window of about `windowTokens` words holding the most distinct
 /// query words, matches wrapped in the markers. FTS5's `snippet()` was measured at 0.3 s for one 60 KB file with
-/// thousands of prefix matches, inside one uninterruptible SQLite call; this costs one bounded scan of the text.
+/// thousands of prefix matches, inside one SQLite call that `sqlite3_interrupt` cannot stop; this is one bounded
+/// scan of the text's UTF-8 bytes that stops as soon as a window holds every query word.
 package struct SnippetBuilder: Sendable {
     package var terms: HighlightTerms
     package var open: String
@@ -8,43 +9,50 @@ package struct SnippetBuilder: Sendable {
     package var windowTokens = 16
     /// Only the first this many matches compete for the window: enough to find a good one, bounded for huge files.
     static let candidateLimit = 64
-    /// Matches are looked for in this many leading characters; a file matching only later shows its start.
+    /// Matches are looked for in this many leading bytes; a file matching only later shows its start.
     package static let scanLimit = 128 << 10
+
+    private let asciiWords: Set<[UInt8]>
+    private let asciiPrefixes: [[UInt8]]
+    private let initials: Set<UInt8>
 
     package init(terms: HighlightTerms, open: String, close: String) {
         self.terms = terms
         self.open = open
         self.close = close
+        asciiWords = Set(terms.words.map { Array($0.utf8) })
+        asciiPrefixes = terms.prefixes.map { Array($0.utf8) }
+        initials = terms.initialBytes
     }
 
     package func snippet(of text: String) -> String {
-        let scanned = text.prefix(Self.scanLimit)
-        var tokens: [Range<String.Index>] = []
+        var text = text
+        text.makeContiguousUTF8()
+        return text.utf8.withContiguousStorageIfAvailable { snippet(of: $0) } ?? ""
+    }
+
+    private func snippet(of bytes: UnsafeBufferPointer<UInt8>) -> String {
+        let scanned = min(bytes.count, Self.scanLimit)
+        var tokens: [Range<Int>] = []
         var matched: [Int] = []
-        var words: [Int: String] = [:]
-        let initials = terms.initialBytes
-        let wanted = terms.count
-        var complete = false
-        for range in TextTokens.TokenRanges(scanned.unicodeScalars) {
-            tokens.append(range)
-            guard !terms.isEmpty, matched.count < Self.candidateLimit, !complete else {
-                // Enough candidates: only the tokens that can still fill the last window are needed.
+        var words: [Int: [UInt8]] = [:]
+        var complete = terms.isEmpty
+        var cursor = 0
+        while let token = Self.nextToken(in: bytes, from: &cursor, end: scanned) {
+            tokens.append(token)
+            if complete || matched.count >= Self.candidateLimit {
+                // Only the tokens that can still fill the chosen window are needed.
                 if let last = matched.last, tokens.count > last + windowTokens { break }
+                if matched.isEmpty, tokens.count >= windowTokens { break }
                 continue
             }
-            // Folding every word costs an allocation each; an ASCII word whose first letter begins no term is skipped
-            // (folding maps ASCII to ASCII, so it cannot match).
-            let first = text.utf8[range.lowerBound]
-            if first < 0x80, !initials.contains(first | (first >= 0x41 && first <= 0x5A ? 0x20 : 0)) { continue }
-            let word = TextTokens.fold(text[range])
-            if terms.matches(word) {
-                let index = tokens.count - 1
-                matched.append(index)
-                words[index] = word
-                // A window already holding every query word cannot be beaten: stop looking.
-                let windowStart = index - windowTokens + 3
-                complete = Set(matched.lazy.filter { $0 >= windowStart }.compactMap { words[$0] }).count >= wanted
-            }
+            guard let word = match(UnsafeBufferPointer(rebasing: bytes[token])) else { continue }
+            let index = tokens.count - 1
+            matched.append(index)
+            words[index] = word
+            // A window already holding every query word cannot be beaten: stop looking.
+            let windowStart = index - windowTokens + 3
+            complete = Set(matched.lazy.filter { $0 >= windowStart }.compactMap { words[$0] }).count >= terms.count
         }
         guard !tokens.isEmpty else { return "" }
         var start = 0
@@ -59,20 +67,75 @@ package struct SnippetBuilder: Sendable {
                 start = windowStart
             }
         }
-        // A window near the end shifts back to stay full; short texts are shown whole.
-        start = max(0, min(start, tokens.count - windowTokens))
+        // A window near the end shifts back to stay full, when the whole text was tokenized.
+        let reachedEnd = cursor >= bytes.count
+        if reachedEnd { start = max(0, min(start, tokens.count - windowTokens)) }
         let end = min(tokens.count, start + windowTokens)
         let highlighted = Set(matched)
         var output = start > 0 ? "…" : ""
-        var cursor = tokens[start].lowerBound
+        var position = tokens[start].lowerBound
         for index in start..<end {
-            let range = tokens[index]
-            output += text[cursor..<range.lowerBound]
-            output += highlighted.contains(index) ? open + text[range] + close : String(text[range])
-            cursor = range.upperBound
+            let token = tokens[index]
+            output += Self.string(bytes, position..<token.lowerBound)
+            let word = Self.string(bytes, token)
+            output += highlighted.contains(index) ? open + word + close : word
+            position = token.upperBound
         }
-        let reachedEnd = end == tokens.count && scanned.endIndex == text.endIndex
-        output += reachedEnd ? String(text[cursor...]) : "…"
+        output += end == tokens.count && reachedEnd ? Self.string(bytes, position..<bytes.count) : "…"
         return output
+    }
+
+    /// The folded word a token matches, or nil. ASCII tokens are compared as bytes; others are folded by Foundation.
+    private func match(_ token: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        if token.allSatisfy({ $0 < 0x80 }) {
+            guard let first = token.first, initials.contains(Self.lower(first)) else { return nil }
+            let folded = token.map(Self.lower)
+            if asciiWords.contains(folded) { return folded }
+            for prefix in asciiPrefixes where folded.starts(with: prefix) { return folded }
+            return nil
+        }
+        let folded = TextTokens.fold(String(decoding: token, as: UTF8.self))
+        return terms.matches(folded) ? Array(folded.utf8) : nil
+    }
+
+    private static func lower(_ byte: UInt8) -> UInt8 {
+        byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+    }
+
+    private static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+
+    /// The next token at or after `cursor` (byte offsets), as unicode61 sees tokens; nil at `end`.
+    private static func nextToken(in bytes: UnsafeBufferPointer<UInt8>, from cursor: inout Int, end: Int) -> Range<Int>?
+    {
+        var start: Int?
+        while cursor < end {
+            let (scalar, length) = decode(bytes, at: cursor)
+            let isToken =
+                scalar.isASCII
+                ? TextTokens.isASCIITokenCharacter(UInt8(scalar.value))
+                : TextTokens.isTokenScalar(scalar)
+                    || (start != nil && scalar.properties.generalCategory == .nonspacingMark)
+            if isToken {
+                if start == nil { start = cursor }
+            } else if let begun = start {
+                return begun..<cursor
+            }
+            cursor += length
+        }
+        if let begun = start { return begun..<min(cursor, end) }
+        return nil
+    }
+
+    /// Decodes one scalar of valid UTF-8 (the text came from a Swift string), with its length in bytes.
+    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> (Unicode.Scalar, Int) {
+        let lead = bytes[index]
+        if lead < 0x80 { return (Unicode.Scalar(lead), 1) }
+        let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+        guard index + length <= bytes.count else { return (Unicode.Scalar(0xFFFD)!, 1) }
+        var value = UInt32(lead) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+        for offset in 1..<length { value = value << 6 | UInt32(bytes[index + offset] & 0x3F) }
+        return (Unicode.Scalar(value) ?? Unicode.Scalar(0xFFFD)!, length)
     }
 }

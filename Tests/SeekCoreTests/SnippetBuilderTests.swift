@@ -1,0 +1,58 @@
+import SeekCore
+import Testing
+
+@Suite struct SnippetBuilderTests {
+    static func snippet(_ expression: String, _ text: String) -> String {
+        SnippetBuilder(terms: HighlightTerms(expression: expression), open: "[", close: "]").snippet(of: text)
+    }
+
+    @Test func shortTextIsShownWholeWithMatchesMarked() {
+        #expect(
+            Self.snippet(#""cancel"*"#, "The plan: ship cancellation first.") == "The plan: ship [cancellation] first."
+        )
+    }
+
+    @Test func windowHoldingMostDistinctWordsWins() {
+        let filler = (0..<40).map { "w\($0)" }.joined(separator: " ")
+        let text = "alpha \(filler) alpha beta together \(filler)"
+        let result = Self.snippet(#""alpha" AND "beta""#, text)
+        #expect(result.contains("[alpha] [beta] together"))
+        #expect(result.hasPrefix("…"))
+        #expect(result.hasSuffix("…"))
+    }
+
+    @Test func noMatchInTextShowsItsStart() {
+        let text = (0..<40).map { "word\($0)" }.joined(separator: " ")
+        #expect(Self.snippet(#""zebra""#, text) == (0..<16).map { "word\($0)" }.joined(separator: " ") + "…")
+    }
+
+    @Test func matchingIgnoresCaseAndDiacritics() {
+        #expect(Self.snippet(#""cafe" AND "creme""#, "Un CAFÉ crème.") == "Un [CAFÉ] [crème].")
+    }
+
+    @Test func excludedWordsAreNotMarked() {
+        #expect(Self.snippet(#"("keep") NOT ("drop")"#, "keep drop") == "[keep] drop")
+    }
+
+    @Test func fts5OperatorsAndColumnNamesAreNotWords() {
+        #expect(
+            Self.snippet(#"body:alpha OR NEAR(beta gamma, 3)"#, "alpha body near beta") == "[alpha] body near [beta]"
+        )
+    }
+
+    @Test func emptyTextGivesEmptySnippet() {
+        #expect(Self.snippet(#""x""#, "").isEmpty)
+        #expect(Self.snippet(#""x""#, " ,;; ").isEmpty)
+    }
+
+    @Test func phrasePartsAreMarked() {
+        #expect(Self.snippet(#""snake case""#, "def snake_case(): pass") == "def [snake]_[case](): pass")
+    }
+
+    @Test func hugeTextIsScannedOnlyAtItsStart() {
+        let text = String(repeating: "filler ", count: 40_000) + "needle"
+        let result = Self.snippet(#""needle""#, text)
+        #expect(!result.contains("[needle]"))
+        #expect(result.hasPrefix("filler"))
+    }
+}
