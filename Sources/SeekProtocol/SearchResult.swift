@@ -3,15 +3,19 @@ public struct SearchResult: Sendable, Equatable, Codable {
     public var hits: [SearchHit]
     public var elapsedMilliseconds: Double
     public var generation: Int
+    /// false when ranking every match would have taken too long and the hits are the first matches found, ranked
+    /// among themselves (a one- or two-letter prefix on a big tree). Absent from older daemons: read as true.
+    public var ranked: Bool?
 
-    public init(hits: [SearchHit], elapsedMilliseconds: Double, generation: Int) {
+    public init(hits: [SearchHit], elapsedMilliseconds: Double, generation: Int, ranked: Bool? = nil) {
         self.hits = hits
         self.elapsedMilliseconds = elapsedMilliseconds
         self.generation = generation
+        self.ranked = ranked
     }
 
     enum CodingKeys: String, CodingKey {
-        case hits, generation
+        case hits, generation, ranked
         case elapsedMilliseconds = "elapsed_ms"
     }
 }

@@ -28,13 +28,14 @@ struct MethodHandler: Sendable {
                 if sync { try await engine.scheduler.waitUntilIndexed(ticket: try await engine.syncTicket()) }
                 let generation = engine.scheduler.generation
                 let started = ContinuousClock.now
-                let matches = try await gate.withPermit(for: client) { try await engine.searchService.search(search) }
+                let found = try await gate.withPermit(for: client) { try await engine.searchService.search(search) }
                 let elapsed = ContinuousClock.now - started
                 return SearchResult(
-                    hits: matches.map(Self.hit),
+                    hits: found.matches.map(Self.hit),
                     elapsedMilliseconds: Double(elapsed.components.attoseconds) / 1e15
                         + Double(elapsed.components.seconds) * 1000,
-                    generation: generation
+                    generation: generation,
+                    ranked: found.ranked
                 )
             }
         case .sync:

@@ -125,6 +125,25 @@ struct QueryCancellationTests {
         }
     }
 
+    /// A one-letter prefix would score every position of every file; past the ranking budget the daemon interrupts
+    /// the ranking and answers with the first matches it finds, saying so.
+    @Test func rankingPastItsBudgetFallsBackToFirstMatches() async throws {
+        try await withDaemon(files: Self.corpus()) { (daemon: DaemonHarness) async throws in
+            try await daemon.sync()
+            let started = ContinuousClock.now
+            let quick = try await daemon.call(.search, SearchParams(query: "w", limit: 10), as: SearchResult.self)
+            let elapsed = ContinuousClock.now - started
+            #expect(quick.ranked == false)
+            #expect(quick.hits.count == 10)
+            #expect(quick.hits.allSatisfy { $0.snippet?.contains("<mark>w") == true })
+            #expect(zip(quick.hits, quick.hits.dropFirst()).allSatisfy { $0.score >= $1.score })
+            print("budget: one-letter prefix answered in \(elapsed)")
+            let exact = try await daemon.call(.search, SearchParams(query: "doc17 ", limit: 10), as: SearchResult.self)
+            #expect(exact.ranked == true)
+            #expect(exact.hits.first?.path.hasSuffix("/doc17.txt") == true)
+        }
+    }
+
     @Test func keystrokeStormGetsOneAnswerEachAndNoStaleSuccess() async throws {
         let word = "cancellations"
         try await withDaemon(files: ["a.txt": "cancellations everywhere", "b.txt": "cancel once"]) {

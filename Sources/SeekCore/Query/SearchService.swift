@@ -16,43 +16,83 @@ package struct SearchService: Sendable {
     /// Snippets come from this many leading characters of a file's text (what `SnippetBuilder` scans).
     static let snippetSourceLimit = SnippetBuilder.scanLimit
 
-    package func search(_ request: SearchRequest) async throws -> [SearchMatch] {
+    /// How long ranking every match of a simple query may take before it is interrupted. Ranking a one- or
+    /// two-letter prefix means scoring nearly every file (85 ms for `s*` on the 50k-file CPython tree, several times
+    /// that on the kernel); past the budget the search returns the first matches SQLite finds instead, ranked among
+    /// themselves, and says so (`ranked == false`). The next keystroke usually narrows the query enough to rank.
+    package static let rankingBudget: Duration = .milliseconds(40)
+
+    /// Runs the ranked query racing the budget (simple syntax only: an `fts5` query is the user's to shape); the
+    /// loser is cancelled, which interrupts its SQLite statement, and awaited.
+    private func rankWithinBudget(
+        _ request: SearchRequest,
+        expression: String
+    ) async throws
+        -> (matches: [(match: SearchMatch, text: String)], ranked: Bool)
+    {
+        let store = store
+        let rank: @Sendable () async throws -> [(match: SearchMatch, text: String)] = {
+            try await store.pool.read { db in try Self.run(request, expression: expression, ranked: true, db: db) }
+        }
+        guard request.syntax == .simple else { return (try await rank(), true) }
+        let ranked = try await withThrowingTaskGroup(of: [(match: SearchMatch, text: String)]?.self) { group in
+            group.addTask { try await rank() }
+            group.addTask {
+                try await Task.sleep(for: Self.rankingBudget)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+        if let ranked { return (ranked, true) }
+        try Task.checkCancellation()
+        let first = try await store.pool.read { db in
+            try Self.run(request, expression: expression, ranked: false, db: db)
+        }
+        return (first, false)
+    }
+
+    /// The hits, best first, and whether they are ranked over every match (false past the ranking budget).
+    package func search(_ request: SearchRequest) async throws -> (matches: [SearchMatch], ranked: Bool) {
         let expression: String
         switch request.syntax {
         case .fts5:
             expression = request.query
         case .simple:
-            guard let translated = SimpleQuery.translate(request.query) else { return [] }
+            guard let translated = SimpleQuery.translate(request.query) else { return ([], true) }
             expression = translated
         }
         try Task.checkCancellation()
-        let matches: [(match: SearchMatch, text: String)]
+        let found: (matches: [(match: SearchMatch, text: String)], ranked: Bool)
         do {
-            matches = try await store.pool.read { db in try Self.run(request, expression: expression, db: db) }
+            found = try await rankWithinBudget(request, expression: expression)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
             throw CancellationError()
         } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR && request.syntax == .fts5 {
             throw SearchFailure.syntax(error.message ?? "\(error)")
         }
-        guard let highlight = request.highlight else { return matches.map(\.match) }
+        let matches = found.matches
+        guard let highlight = request.highlight else { return (matches.map(\.match), found.ranked) }
         // Snippets are built here, outside SQLite, where cancellation is checked between hits.
         let builder = SnippetBuilder(
             terms: HighlightTerms(expression: expression),
             open: highlight.open,
             close: highlight.close
         )
-        return try matches.map { match, text in
+        let snippeted = try matches.map { match, text in
             try Task.checkCancellation()
             var match = match
             match.snippet = builder.snippet(of: text)
             return match
         }
+        return (snippeted, found.ranked)
     }
 
     /// The top hits, each with the start of its text when snippets are wanted.
     private static func run(
         _ request: SearchRequest,
         expression: String,
+        ranked: Bool,
         db: Database
     ) throws
         -> [(match: SearchMatch, text: String)]
@@ -71,7 +111,8 @@ package struct SearchService: Sendable {
                 arguments += [Data(scope.bytes), Data(range.lower), Data(range.upper)]
             }
         }
-        sql += " ORDER BY rank, files.path LIMIT ?"
+        // Unranked, FTS5 stops after the first rows it finds, and bm25 is computed for those rows only.
+        sql += ranked ? " ORDER BY rank, files.path LIMIT ?" : " LIMIT ?"
         arguments += [request.limit]
 
         // CROSS JOIN keeps FTS5 as the outer loop: with files outside, SQLite would run the whole MATCH once per file.
@@ -87,6 +128,9 @@ package struct SearchService: Sendable {
                 snippet: nil
             )
             matches.append((row["id"], match))
+        }
+        if !ranked {
+            matches.sort { ($0.match.score, $1.match.path) > ($1.match.score, $0.match.path) }
         }
         guard request.highlight != nil else { return matches.map { ($0.match, "") } }
         let body = try db.cachedStatement(sql: "SELECT substr(body, 1, \(snippetSourceLimit)) FROM fts WHERE rowid = ?")
