@@ -135,14 +135,43 @@ package final class IndexStore: Sendable {
         }
     }
 
+    /// A row of the index found by inode, to tell whether a new path is an old file renamed.
+    package struct KnownFile: Sendable {
+        package var id: Int64
+        package var path: BytePath
+        package var size: Int64
+        package var mtimeNanoseconds: Int64
+    }
+
     /// A row whose stat data says it is the same file as `status` (inode, size and mtime), wherever it was.
-    package func file(sameAs status: FileStatus) async throws -> (id: Int64, path: BytePath)? {
-        try await pool.read { db in
-            try Row.fetchOne(
-                db,
-                sql: "SELECT id, path FROM files WHERE inode = ? AND size = ? AND mtime_ns = ? LIMIT 1",
-                arguments: [Int64(bitPattern: status.inode), status.size, status.mtimeNanoseconds]
-            ).map { row in (row["id"], BytePath([UInt8](row["path"] as Data))) }
+    package func file(sameAs status: FileStatus) async throws -> KnownFile? {
+        try await files(sameAsAnyOf: [status])[status.inode]
+    }
+
+    /// Rows sharing an inode with any of `statuses`, by inode (one read for a whole directory's new files).
+    package func files(sameAsAnyOf statuses: [FileStatus]) async throws -> [UInt64: KnownFile] {
+        let inodes = statuses.map { Int64(bitPattern: $0.inode) }
+        return try await pool.read { db in
+            var known: [UInt64: KnownFile] = [:]
+            // Chunks stay under SQLite's limit on bound parameters.
+            for start in stride(from: 0, to: inodes.count, by: 500) {
+                let chunk = Array(inodes[start..<min(start + 500, inodes.count)])
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: "SELECT id, path, size, mtime_ns, inode FROM files WHERE inode IN (\(marks))",
+                    arguments: StatementArguments(chunk)
+                )
+                while let row = try rows.next() {
+                    known[UInt64(bitPattern: row["inode"] as Int64)] = KnownFile(
+                        id: row["id"],
+                        path: BytePath([UInt8](row["path"] as Data)),
+                        size: row["size"],
+                        mtimeNanoseconds: row["mtime_ns"]
+                    )
+                }
+            }
+            return known
         }
     }
 

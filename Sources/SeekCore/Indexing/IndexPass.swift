@@ -217,6 +217,7 @@ private struct PassRun {
         var seenFiles = Set<[UInt8]>()
         var seenDirectories = Set<BytePath>()
         var subdirectories: [BytePath] = []
+        var regular: [(path: BytePath, status: FileStatus, stored: StoredFile?)] = []
 
         for name in names {
             try Task.checkCancellation()
@@ -230,11 +231,18 @@ private struct PassRun {
                 if mode == .full || !knownDirectories.contains(path) { subdirectories.append(path) }
             case .regular:
                 seenFiles.insert(name)
-                try await index(path, root: root, status: status, stored: stored[name])
-                try await flushIfFull()
+                regular.append((path, status, stored[name]))
             case .symlink, .other:
                 continue
             }
+        }
+        // One look-up per directory for files the index may know under another name (renames), not one per file.
+        let newFiles = regular.filter { $0.stored == nil }.map(\.status)
+        let renameCandidates = newFiles.isEmpty ? [:] : try await pass.store.files(sameAsAnyOf: newFiles)
+        for (path, status, stored) in regular {
+            try Task.checkCancellation()
+            try await index(path, root: root, status: status, stored: stored, renameCandidates: renameCandidates)
+            try await flushIfFull()
         }
         for name in stored.keys where !seenFiles.contains(name) {
             batch.deletedFiles.append(directory.appending(name))
@@ -252,12 +260,25 @@ private struct PassRun {
 
     // MARK: Files
 
-    private mutating func index(_ path: BytePath, root: BytePath, status: FileStatus, stored: StoredFile?) async throws
-    {
+    /// Indexes a regular file. `renameCandidates`, when given, holds what the index knows of new files' inodes
+    /// (fetched for a whole directory); without it, a new file's inode is looked up on its own.
+    private mutating func index(
+        _ path: BytePath,
+        root: BytePath,
+        status: FileStatus,
+        stored: StoredFile?,
+        renameCandidates: [UInt64: IndexStore.KnownFile]? = nil
+    ) async throws {
         guard looked.insert(path).inserted else { return }
         filesSeen += 1
         if let stored, !status.differs(from: stored.status) { return }
-        if stored == nil, try await moved(to: path, root: root, status: status) { return }
+        if stored == nil {
+            let candidate =
+                if let renameCandidates { renameCandidates[status.inode] } else {
+                    try await pass.store.file(sameAs: status)
+                }
+            if let candidate, moved(to: path, root: root, status: status, from: candidate) { return }
+        }
         let content = try pass.policy.extractor.extract(path, size: status.size)
         if case .unreadable(let code) = content, code == ENOENT {
             if stored != nil { batch.deletedFiles.append(path) }
@@ -279,8 +300,14 @@ private struct PassRun {
     }
 
     /// A new path holding a file the index knows under a path that no longer has it: a rename.
-    private mutating func moved(to path: BytePath, root: BytePath, status: FileStatus) async throws -> Bool {
-        guard let (id, oldPath) = try await pass.store.file(sameAs: status), oldPath != path,
+    private mutating func moved(
+        to path: BytePath,
+        root: BytePath,
+        status: FileStatus,
+        from known: IndexStore.KnownFile
+    ) -> Bool {
+        let (id, oldPath) = (known.id, known.path)
+        guard known.size == status.size, known.mtimeNanoseconds == status.mtimeNanoseconds, oldPath != path,
             !renamed.contains(id), FileStatus.of(oldPath)?.inode != status.inode
         else { return false }
         renamed.insert(id)
