@@ -107,8 +107,13 @@ package final class IndexStore: Sendable {
 
     // MARK: Reads for the crawl
 
-    /// The files the index holds directly in `directory`, by name.
-    package func files(in directory: BytePath) async throws -> [[UInt8]: StoredFile] {
+    /// What the index holds directly in `directory`: its files by name, and the subdirectories it has listed.
+    /// One read for both, since a pass asks for every directory it scans.
+    package func listing(
+        of directory: BytePath
+    ) async throws
+        -> (files: [[UInt8]: StoredFile], subdirectories: Set<BytePath>)
+    {
         try await pool.read { db in
             var files: [[UInt8]: StoredFile] = [:]
             let rows = try Row.fetchCursor(
@@ -120,7 +125,12 @@ package final class IndexStore: Sendable {
                 let path = BytePath([UInt8](row["path"] as Data))
                 files[Array(path.lastComponent)] = Self.storedFile(row)
             }
-            return files
+            let subdirectories = try Data.fetchAll(
+                db,
+                sql: "SELECT path FROM dirs WHERE parent = ?",
+                arguments: [Data(directory.bytes)]
+            )
+            return (files, Set(subdirectories.map { BytePath([UInt8]($0)) }))
         }
     }
 
@@ -172,18 +182,6 @@ package final class IndexStore: Sendable {
                 }
             }
             return known
-        }
-    }
-
-    /// The subdirectories of `directory` whose listing the index holds.
-    package func subdirectories(of directory: BytePath) async throws -> Set<BytePath> {
-        try await pool.read { db in
-            let rows = try Data.fetchAll(
-                db,
-                sql: "SELECT path FROM dirs WHERE parent = ?",
-                arguments: [Data(directory.bytes)]
-            )
-            return Set(rows.map { BytePath([UInt8]($0)) })
         }
     }
 

@@ -211,8 +211,7 @@ private struct PassRun {
             try await flushIfFull()
             return
         }
-        let stored = try await pass.store.files(in: directory)
-        let knownDirectories = try await pass.store.subdirectories(of: directory)
+        let (stored, knownDirectories) = try await pass.store.listing(of: directory)
         let stack = try await stack(for: directory, root: root)
         var seenFiles = Set<[UInt8]>()
         var seenDirectories = Set<BytePath>()
