@@ -35,7 +35,7 @@ struct Search: AsyncParsableCommand {
     @Option(help: "Colour: auto (on a terminal, unless NO_COLOR is set), always or never.")
     var color: ColorChoice = .auto
 
-    @Argument(parsing: .captureForPassthrough, help: "The query.")
+    @Argument(parsing: .allUnrecognized, help: "The query.")
     var query: [String] = []
 
     func run() async throws {

@@ -69,6 +69,19 @@ struct CLITests {
         }
     }
 
+    @Test func optionsMayFollowTheQueryAndExclusionsStayInIt() async throws {
+        let files = ["a.txt": "shared alpha", "b.txt": "shared beta", "c.txt": "shared gamma"]
+        try await withDaemon(files: files) { (daemon: DaemonHarness) async throws in
+            let result = try await daemon.runSeek(["shared", "-beta", "--sync", "--plain", "--limit", "5"])
+            #expect(result.status == 0)
+            #expect(
+                Set(result.standardOutput.split(separator: "\n").map(String.init)) == [
+                    daemon.root + "/a.txt", daemon.root + "/c.txt",
+                ]
+            )
+        }
+    }
+
     @Test func subcommandsWorkWithOptionsBeforeThem() async throws {
         try await withDaemon(files: Self.files) { (daemon: DaemonHarness) async throws in
             let sync = try await daemon.runSeek(["sync"])
