@@ -39,6 +39,32 @@ struct SearchTests {
         }
     }
 
+    @Test func longFileNamedByTheQueryRanksAboveShortFilesThatMentionIt() async throws {
+        let long = "pathlib " + (0..<3000).map { "word\($0)" }.joined(separator: " ")
+        let files = ["lib/pathlib.py": long, "a.py": "import pathlib", "b.py": "pathlib usage here"]
+        try await withDaemon(files: files) { (daemon: DaemonHarness) async throws in
+            #expect(try await daemon.paths("pathlib").first == daemon.root + "/lib/pathlib.py")
+        }
+    }
+
+    @Test func sourceRanksAboveItsCompiledBinary() async throws {
+        try await withDaemon(files: [
+            "json/decoder.py": "class JSONDecoder: pass " + String(repeating: "x ", count: 500)
+        ]) {
+            (daemon: DaemonHarness) async throws in
+            try FileManager.default.createDirectory(
+                atPath: daemon.root + "/json/__pycache__",
+                withIntermediateDirectories: true
+            )
+            try Data([0x00, 0x01, 0x02]).write(
+                to: URL(fileURLWithPath: daemon.root + "/json/__pycache__/decoder.cpython-311.pyc")
+            )
+            let paths = try await daemon.paths("json decoder")
+            #expect(paths.first == daemon.root + "/json/decoder.py")
+            #expect(paths.count == 2)
+        }
+    }
+
     @Test func matchingIgnoresCaseAndDiacritics() async throws {
         try await withDaemon(files: Self.files) { (daemon: DaemonHarness) async throws in
             #expect(try await daemon.paths("CAFE CREME ") == ["\(daemon.root)/notes/cooking.txt"])
