@@ -94,6 +94,7 @@ struct QueryCancellationTests {
                 let answeredAfter = ContinuousClock.now - started
                 #expect(response.error?.code == -32001)
                 #expect(answeredAfter < .seconds(1), "answered \(answeredAfter) after a 300 ms deadline")
+                print("timeout: a 300 ms deadline was answered after \(answeredAfter)")
                 await Self.expectStopped(daemon, fullCost: fullCost, "timeout")
             }
         }
@@ -105,8 +106,10 @@ struct QueryCancellationTests {
             let fullCost = try await Self.calibrate(daemon)
             try await daemon.withConnection { connection in
                 let id = try await Self.startExpensive(daemon, on: &connection)
+                let sent = ContinuousClock.now
                 try await connection.notify(.cancel, CancelParams(id: id))
                 #expect(try await connection.response(to: id).error?.cancellationReason == "cancelled")
+                print("cancel: answered \(ContinuousClock.now - sent) after the cancel was sent")
                 await Self.expectStopped(daemon, fullCost: fullCost, "cancel")
             }
         }
