@@ -48,9 +48,10 @@ struct MethodHandler: Sendable {
         case .reindex:
             let params = try ReindexParams(params: request.params)
             let paths = try params.paths.map { paths throws(RPCError) in try paths.map(withinRoots) }
-            let ticket = engine.reindex(paths)
             let engine = engine
+            // Submitted when the request runs, after registration: a refused reindex does nothing.
             return PreparedRequest(isSearch: false) {
+                let ticket = engine.reindex(paths)
                 if params.wait { try await engine.scheduler.waitUntilIndexed(ticket: ticket) }
                 return GenerationResult(generation: engine.scheduler.generation)
             }

@@ -31,19 +31,12 @@ final class RequestRegistry: Sendable {
     /// Registers a request; a search supersedes every search in flight on its channel.
     func register(_ id: RequestID, channel: String?) throws(RPCError) -> CancellationSource {
         let source = CancellationSource()
-        let result: Result<[@Sendable () -> Void], RPCError> = state.withLock { state in
-            if let reason = state.closedReason { return .failure(reason.error) }
+        let result: (Result<Void, RPCError>, [@Sendable () -> Void]) = state.withLock { state in
+            if let reason = state.closedReason { return (.failure(reason.error), []) }
             if state.answerable[id] != nil {
-                return .failure(.invalidRequest("request id \(id) is already in flight on this connection"))
+                return (.failure(.invalidRequest("request id \(id) is already in flight on this connection")), [])
             }
-            if state.running >= limit {
-                return .failure(
-                    .overloaded("too many requests in flight on this connection (at most \(limit)); wait for answers")
-                )
-            }
-            guard daemonLimit.acquire() else {
-                return .failure(.overloaded("seekd has too many requests in flight; try again shortly"))
-            }
+            // A newer search supersedes the older ones even when it is itself refused: no stale results.
             var wakes: [@Sendable () -> Void] = []
             if let channel {
                 for (otherID, entry) in state.answerable where entry.channel == channel {
@@ -51,11 +44,19 @@ final class RequestRegistry: Sendable {
                     state.answerable[otherID] = nil
                 }
             }
+            if state.running >= limit {
+                let message = "too many requests in flight on this connection (at most \(limit)); wait for answers"
+                return (.failure(.overloaded(message)), wakes)
+            }
+            guard daemonLimit.acquire() else {
+                return (.failure(.overloaded("seekd has too many requests in flight; try again shortly")), wakes)
+            }
             state.answerable[id] = Entry(source: source, channel: channel)
             state.running += 1
-            return .success(wakes)
+            return (.success(()), wakes)
         }
-        for wake in try result.get() { wake() }
+        for wake in result.1 { wake() }
+        try result.0.get()
         return source
     }
 

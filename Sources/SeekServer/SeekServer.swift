@@ -14,7 +14,10 @@ package final class SeekServer: Service, Sendable {
     private let handler: MethodHandler
     private let logger: Logger
     private let daemonLoad = DaemonLoad(limit: 16_384)
-    private let connections = Mutex<[ObjectIdentifier: (RequestRegistry, Connection)]>([:])
+    /// Open connections, and whether shutdown began (a connection registered after that is ended at once).
+    private let connections = Mutex<(open: [ObjectIdentifier: (RequestRegistry, Connection)], shuttingDown: Bool)>(
+        ([:], false)
+    )
 
     package init(socketPath: String, engine: SeekEngine, version: String, logger: Logger) {
         self.socketPath = socketPath
@@ -76,8 +79,15 @@ package final class SeekServer: Service, Sendable {
         let registry = RequestRegistry(limit: ProtocolLimits.maxInFlightPerConnection, daemonLimit: daemonLoad)
         let key = ObjectIdentifier(registry)
         let connection = Connection(channel: channel, registry: registry, handler: handler, logger: logger)
-        connections.withLock { $0[key] = (registry, connection) }
-        defer { connections.withLock { _ = $0.removeValue(forKey: key) } }
+        let late = connections.withLock { state in
+            state.open[key] = (registry, connection)
+            return state.shuttingDown
+        }
+        if late {
+            registry.close(.shutdown)
+            connection.stopReading()
+        }
+        defer { connections.withLock { _ = $0.open.removeValue(forKey: key) } }
         do {
             try await connection.run()
         } catch {
@@ -87,7 +97,10 @@ package final class SeekServer: Service, Sendable {
 
     private func shutDown(server: any Channel) {
         server.close(promise: nil)
-        let open = connections.withLock { Array($0.values) }
+        let open = connections.withLock { state in
+            state.shuttingDown = true
+            return Array(state.open.values)
+        }
         for (registry, connection) in open {
             registry.close(.shutdown)
             connection.stopReading()

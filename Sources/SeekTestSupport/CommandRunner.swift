@@ -100,7 +100,9 @@ extension DaemonHarness {
         await withCheckedContinuation { continuation in
             Thread {
                 var status: Int32 = 0
-                while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+                var result: pid_t
+                repeat { result = waitpid(pid, &status, 0) } while result < 0 && errno == EINTR
+                if result < 0 { status = 0xFF << 8 }  // cannot tell: report exit status 255, never success
                 let exited = status & 0x7F == 0
                 continuation.resume(returning: exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F))
             }.start()

@@ -113,7 +113,21 @@ public final class DaemonHarness: Sendable {
     @discardableResult
     public func stop() async throws -> Int32 {
         if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        guard let status = await exit.wait() else { throw CancellationError() }
+        // A daemon that does not end within 30 s is a failure, not a hung test: kill it and say so.
+        let exit = exit
+        let status = await withTaskGroup(of: Int32?.self) { group in
+            group.addTask { await exit.wait() }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(30))
+                return nil
+            }
+            defer { group.cancelAll() }
+            return await group.next() ?? nil
+        }
+        guard let status else {
+            await kill9()
+            throw Failure("seekd did not exit within 30 s of SIGTERM:\n\(output.text.suffix(4000))")
+        }
         return status
     }
 

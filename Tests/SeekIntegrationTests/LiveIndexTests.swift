@@ -66,6 +66,22 @@ struct LiveIndexTests {
         }
     }
 
+    /// More files than one batch holds: renames spread over several transactions, with the old directory's purge
+    /// in the first; none may be lost.
+    @Test func renamedBigDirectoryKeepsEveryFile() async throws {
+        var files: [String: String] = [:]
+        for index in 0..<1200 { files["big/f\(index).txt"] = "moving file\(index)" }
+        try await withDaemon(files: files) { (daemon: DaemonHarness) async throws in
+            try await daemon.sync()
+            rename(daemon.root + "/big", daemon.root + "/moved")
+            let hits = try await daemon.search("moving", limit: 1000).hits.count
+            #expect(hits == 1000)
+            #expect(try await daemon.status().files == 1200)
+            #expect(try await daemon.paths("file1199") == [daemon.root + "/moved/f1199.txt"])
+            #expect(try await daemon.paths("file0 ") == [daemon.root + "/moved/f0.txt"])
+        }
+    }
+
     @Test func temporaryFileRenamedOverTargetIsASave() async throws {
         try await withDaemon(files: ["doc.md": "draft one"]) { (daemon: DaemonHarness) async throws in
             try await daemon.sync()
@@ -149,6 +165,20 @@ struct LiveIndexTests {
             #expect(try await daemon.paths("again") == [daemon.root + "/r.txt"])
             try daemon.write("regrown sprout", to: "sprout.txt")
             #expect(try await daemon.paths("sprout") == [daemon.root + "/sprout.txt"])
+        }
+    }
+
+    @Test func rootMovedAwayAndMadeAgainIsWatchedAfresh() async throws {
+        try await withDaemon(files: ["old.txt": "before the move"]) { (daemon: DaemonHarness) async throws in
+            try await daemon.sync()
+            rename(daemon.root, daemon.directory + "/root.old")
+            try FileManager.default.createDirectory(atPath: daemon.root, withIntermediateDirectories: true)
+            try daemon.write("in the new root", to: "new.txt")
+            #expect(try await daemon.paths("root") == [daemon.root + "/new.txt"])
+            // The moved-away tree is no longer reported under the root's path.
+            try Data("outside now".utf8).write(to: URL(fileURLWithPath: daemon.directory + "/root.old/late.txt"))
+            #expect(try await daemon.paths("outside").isEmpty)
+            #expect(try await daemon.status().files == 1)
         }
     }
 

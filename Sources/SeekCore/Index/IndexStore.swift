@@ -202,12 +202,15 @@ package final class IndexStore: Sendable {
 
     // MARK: Writes
 
-    /// Commits a batch in one transaction; `completesPass` also advances the generation.
-    package func commit(_ batch: IndexBatch, completesPass: Bool = false) async throws {
+    /// Commits a batch in one transaction; `completesPass` also advances the generation. Returns the new paths of
+    /// renames whose old row was gone by then (an earlier batch deleted it): the caller must read those files anew.
+    @discardableResult
+    package func commit(_ batch: IndexBatch, completesPass: Bool = false) async throws -> [BytePath] {
         try await pool.write { db in try Self.apply(batch, completesPass: completesPass, to: db) }
     }
 
-    private static func apply(_ batch: IndexBatch, completesPass: Bool, to db: Database) throws {
+    private static func apply(_ batch: IndexBatch, completesPass: Bool, to db: Database) throws -> [BytePath] {
+        var unmatched: [BytePath] = []
         for rename in batch.renames {
             try db.execute(
                 sql: "UPDATE files SET path = ?, dir = ?, ctime_ns = ? WHERE id = ?",
@@ -215,6 +218,10 @@ package final class IndexStore: Sendable {
                     Data(rename.path.bytes), Data(rename.path.parent.bytes), rename.status.ctimeNanoseconds, rename.id,
                 ]
             )
+            if db.changesCount == 0 {
+                unmatched.append(rename.path)
+                continue
+            }
             // FTS5 takes the body from its own copy: the file is not read again.
             try db.execute(
                 sql: "UPDATE fts SET name = ?, path = ? WHERE rowid = ?",
@@ -288,6 +295,7 @@ package final class IndexStore: Sendable {
         if completesPass {
             try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'generation'")
         }
+        return unmatched
     }
 
     /// Removes what lies outside `roots` and forgets which directories were scanned under roots that changed.

@@ -55,7 +55,12 @@ package struct IndexPass: Sendable {
             // The batch being committed finishes first (two passes never write at once); if it fails, its work
             // joins the leftover.
             try? await run.finishCommit()
-            if error is CancellationError || Task.isCancelled { return .cancelled(leftover: run.leftover()) }
+            if error is CancellationError || Task.isCancelled {
+                // What this pass did is kept, so that a stream of changes cannot make every pass start over: the
+                // batch holds whole files and completed directories only.
+                try? await run.commitPartial()
+                return .cancelled(leftover: run.leftover())
+            }
             return .failed(error, leftover: run.leftover())
         }
     }
@@ -76,7 +81,7 @@ private struct PassRun {
     var uncommittedPaths: [BytePath] = []
     /// The batch SQLite is committing while the pass reads the next one (reading and writing overlap on two cores).
     /// Its task is not a child of the pass on purpose: a cancelled pass lets it commit, and always awaits it.
-    var committing: (task: Task<Void, any Error>, directories: [BytePath], paths: [BytePath])?
+    var committing: (task: Task<[BytePath], any Error>, directories: [BytePath], paths: [BytePath])?
     var scanned: [BytePath: WorkSet.ScanMode] = [:]
     var batch = IndexBatch()
     var stacks: [BytePath: IgnoreStack] = [:]
@@ -103,17 +108,22 @@ private struct PassRun {
     }
 
     mutating func execute() async throws {
-        while let path = paths.last {
-            try Task.checkCancellation()
-            try await checkPath(path)
-            paths.removeLast()
-            uncommittedPaths.append(path)
-        }
-        while let next = queue.popLast() {
-            current = next
-            try await scan(next.0, mode: next.1)
-            current = nil
-        }
+        // Renames whose old row an earlier batch deleted come back as paths to read anew, hence the loop.
+        repeat {
+            while let path = paths.last {
+                try Task.checkCancellation()
+                try await checkPath(path)
+                paths.removeLast()
+                uncommittedPaths.append(path)
+            }
+            while let next = queue.popLast() {
+                current = next
+                try await scan(next.0, mode: next.1)
+                current = nil
+            }
+            try await flush(completesPass: false)
+            try await finishCommit()
+        } while !paths.isEmpty
         try await flush(completesPass: true)
     }
 
@@ -318,7 +328,10 @@ private struct PassRun {
     }
 
     private mutating func flushIfFull() async throws {
-        if batch.fileCount >= IndexPass.batchFiles || batch.textBytes >= IndexPass.batchTextBytes {
+        // Directories count too: a walk over unchanged files still records its progress.
+        if batch.fileCount >= IndexPass.batchFiles || batch.textBytes >= IndexPass.batchTextBytes
+            || batch.scannedDirectories.count >= IndexPass.batchFiles
+        {
             try await flush(completesPass: false)
         }
     }
@@ -341,13 +354,35 @@ private struct PassRun {
     mutating func finishCommit() async throws {
         guard let (task, directories, paths) = committing else { return }
         committing = nil
+        let unmatched: [BytePath]
         do {
-            try await task.value
+            unmatched = try await task.value
         } catch {
             uncommitted += directories
             uncommittedPaths += paths
             throw error
         }
+        reread(unmatched)
         pass.progress.update(done: filesSeen, queued: queue.count)
+    }
+
+    /// Commits the unflushed batch of a cancelled pass in a task that cancellation does not reach, and awaits it.
+    mutating func commitPartial() async throws {
+        guard !batch.isEmpty else { return }
+        let store = pass.store
+        let partial = batch
+        let unmatched = try await Task { try await store.commit(partial) }.value
+        batch = IndexBatch()
+        uncommitted.removeAll()
+        uncommittedPaths.removeAll()
+        reread(unmatched)
+    }
+
+    /// Files whose rename could not be applied are read as new files (by this pass, or the next through the leftover).
+    private mutating func reread(_ unmatched: [BytePath]) {
+        for path in unmatched {
+            looked.remove(path)
+            paths.append(path)
+        }
     }
 }

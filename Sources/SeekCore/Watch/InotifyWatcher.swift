@@ -24,6 +24,7 @@ package final class InotifyWatcher: Service, Sendable {
 
     /// Sync cookies: created in a root, seen come back as an event, then deleted; never indexed.
     package static let cookiePrefix = Array(".seek-sync-".utf8)
+    static let ownCookiePrefix = cookiePrefix + Array("\(getpid())-".utf8)
 
     private struct State {
         var requests: [(BytePath, CheckedContinuation<Bool, Never>)] = []
@@ -139,7 +140,10 @@ package final class InotifyWatcher: Service, Sendable {
     package func run() async throws {
         let ready = await startThread()
         guard ready else {
-            logger.error("inotify could not start; the index is refreshed only by reindex and rescans")
+            logger.error("inotify could not start; the index is refreshed only by reindex, sync and restarts")
+            stopThread()  // releases every waiting `watch`, and later ones return at once
+            // Stay up until shutdown: a service that returns would end the whole daemon.
+            try? await gracefulShutdown()
             return
         }
         defer { stopThread() }
@@ -190,7 +194,10 @@ package final class InotifyWatcher: Service, Sendable {
                 wakeDescriptor.withLock { $0 = wake.descriptor }
                 started.resume(returning: true)
                 eventLoop(wakeWatch: wake.watch)
-                close(wake.descriptor)
+                wakeDescriptor.withLock { descriptor in
+                    close(descriptor)
+                    descriptor = -1
+                }
                 let exit = threadExit.withLock { exit in
                     defer { exit = nil }
                     return exit
@@ -219,9 +226,11 @@ package final class InotifyWatcher: Service, Sendable {
         }
     }
 
+    /// Under the lock, so the write can never reach a descriptor number that was closed and reused.
     private func wake() {
-        let descriptor = wakeDescriptor.withLock { $0 }
-        if descriptor >= 0 { _ = pwrite(descriptor, "w", 1, 0) }
+        wakeDescriptor.withLock { descriptor in
+            if descriptor >= 0 { _ = pwrite(descriptor, "w", 1, 0) }
+        }
     }
 
     /// An unlinked temporary file the thread watches: writing to it produces an event that wakes the thread.
@@ -332,6 +341,14 @@ package final class InotifyWatcher: Service, Sendable {
         }
         if name.isEmpty {
             guard mask & UInt32(IN_DELETE_SELF | IN_MOVE_SELF) != 0 else { return }
+            if mask & UInt32(IN_MOVE_SELF) != 0 {
+                // The watch would follow the directory wherever it went; drop it, so a directory made in its place
+                // gets a watch of its own and nothing outside is reported under the old path.
+                Self.retire(watch)
+                _ = inotifytools_remove_watch_by_wd(watch)
+                directories[watch] = nil
+                state.withLock { state in state.watched = state.watched.filter { !$0.isWithin(directory) } }
+            }
             events.append(.changed(directory))
             if roots.contains(directory) { watchForReturn(of: directory, rootParents: &rootParents) }
             return
@@ -343,10 +360,12 @@ package final class InotifyWatcher: Service, Sendable {
             state.withLock { state in state.watched = state.watched.filter { !$0.isWithin(path) } }
         }
         if name.starts(with: Self.cookiePrefix) {
-            if let waiter = state.withLock({ $0.cookies.removeValue(forKey: path) }) {
+            let waiter = state.withLock { $0.cookies.removeValue(forKey: path) }
+            // A cookie whose sync was cancelled before the file was made has no waiter: remove it all the same.
+            if mask & UInt32(IN_DELETE) == 0, waiter != nil || name.starts(with: Self.ownCookiePrefix) {
                 path.withCString { _ = unlink($0) }
-                waiter.resume()
             }
+            waiter?.resume()
             return
         }
         if CrawlPolicy.ignoreFileNames.contains(where: { $0.elementsEqual(name) }) {
