@@ -40,6 +40,9 @@ struct Search: AsyncParsableCommand {
 
     func run() async throws {
         let text = query.joined(separator: " ")
+        guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw CommandFailure("seek: give something to search for, for example: seek cancel (seek --help for more)")
+        }
         let style = OutputStyle(choice: color)
         let params = SearchParams(
             query: text,

@@ -43,6 +43,12 @@ struct CLITests {
         }
     }
 
+    @Test func emptyQueryIsAnErrorNotAnEmptyResult() async throws {
+        let result = try await DaemonHarness.runTool("seek", ["--socket", "/tmp/seek-none.sock"])
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("give something to search for"))
+    }
+
     @Test func noDaemonSaysSoInOneLineAndExitsTwo() async throws {
         let result = try await DaemonHarness.runTool(
             "seek",
