@@ -32,6 +32,8 @@ struct Connection: Sendable {
     func run() async throws {
         try await channel.executeThenClose { inbound, _ in
             let socket = channel.channel
+            // However the socket closes (the peer went away, a write failed), the requests in flight stop.
+            socket.closeFuture.whenComplete { [registry] _ in registry.close(.disconnected) }
             await withDiscardingTaskGroup { pumpGroup in
                 // Frames pass through a stream of ours, so that shutdown can end the read loop without closing the
                 // socket before the answers are written.
@@ -63,12 +65,15 @@ struct Connection: Sendable {
                                         )
                                     )
                                 )
+                                registry.close(.disconnected)
                                 frameSink.finish()
                             case .line(let buffer):
                                 receive(Array(buffer.readableBytesView), requests: &requests, reply: replyContinuation)
                             }
                         }
-                        registry.close(.disconnected)
+                        // A client that only closed its sending side (`shutdown(SHUT_WR)`, `nc -N`) still gets its
+                        // answers; a closed socket cancels everything (see the close callback above).
+                        if !socket.isActive { registry.close(.disconnected) }
                     }
                     replyContinuation.finish()
                 }

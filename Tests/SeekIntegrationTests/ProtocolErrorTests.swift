@@ -161,6 +161,25 @@ struct ProtocolErrorTests {
         }
     }
 
+    /// `printf '...' | nc -N -U socket`: the client closes its sending side and still reads every answer.
+    @Test func halfClosedClientStillGetsEveryAnswer() async throws {
+        try await withDaemon(files: ["a.txt": "half closed"]) { (daemon: DaemonHarness) async throws in
+            let ids = try await daemon.withConnection { connection in
+                try await connection.send(Array(#"{"jsonrpc":"2.0","id":1,"method":"sync"}"#.utf8) + [0x0A])
+                try await connection.send(Array(#"{"jsonrpc":"2.0","id":2,"method":"status"}"#.utf8))
+                connection.finishSending()
+                var ids: Set<RequestID> = []
+                while let line = try await connection.nextLine() {
+                    let response = try Response(line: line)
+                    #expect(response.error == nil)
+                    if let id = response.id { ids.insert(id) }
+                }
+                return ids
+            }
+            #expect(ids == [.int(1), .int(2)])
+        }
+    }
+
     @Test func responsesEchoStringIDs() async throws {
         try await withDaemon { (daemon: DaemonHarness) async throws in
             let response = try #require(
