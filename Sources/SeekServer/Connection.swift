@@ -114,14 +114,9 @@ struct Connection: Sendable {
         requests.addTask { [registry, handler, logger] in
             defer { registry.release() }
             await race(deadline: deadline, source: source, operation: prepared.operation) { outcome in
-                let (line, statistic) = Self.answer(
-                    id: id,
-                    outcome: outcome,
-                    prepared: prepared,
-                    source: source,
-                    registry: registry
-                )
-                reply.yield(line)
+                let (line, decided) = Self.answer(id: id, outcome: outcome, prepared: prepared)
+                let cancelled = registry.answer(id, source: source, line: line) { reply.yield($0) }
+                let statistic = cancelled.map(Self.statistic) ?? decided
                 if prepared.isSearch { handler.statistics.record(statistic) }
                 logger.debug(
                     "request done",
@@ -134,17 +129,12 @@ struct Connection: Sendable {
         }
     }
 
+    /// The line for an outcome, encoded before the registry's lock is taken to send it.
     private static func answer(
         id: RequestID,
         outcome: RaceOutcome<any Encodable & Sendable>,
-        prepared: PreparedRequest,
-        source: CancellationSource,
-        registry: RequestRegistry
+        prepared: PreparedRequest
     ) -> ([UInt8], QueryStatistics.Outcome) {
-        // The claim is atomic with supersede and cancel: a request cancelled meanwhile answers with its reason.
-        if let reason = registry.claimAnswer(id, source: source) {
-            return (ResponseCoding.failure(id: id, error: reason.error), statistic(for: reason))
-        }
         switch outcome {
         case .value(let result):
             return (ResponseCoding.success(id: id, result: result), .completed)

@@ -78,12 +78,23 @@ final class RequestRegistry: Sendable {
         for wake in wakes { wake() }
     }
 
-    /// Claims the right to answer `id` with a result. nil when it may answer; else the reason it was cancelled,
-    /// which is then the answer.
-    func claimAnswer(_ id: RequestID, source: CancellationSource) -> CancelReason? {
+    /// Sends the answer of `id`, decided atomically with supersede and cancel: a request cancelled meanwhile is
+    /// answered with its reason instead. The line is handed to `send` under the lock, so every request read after
+    /// this one is answered after it on the wire: no success arrives after an answer to a later request.
+    @discardableResult
+    func answer(
+        _ id: RequestID,
+        source: CancellationSource,
+        line: [UInt8],
+        send: ([UInt8]) -> Void
+    ) -> CancelReason? {
         state.withLock { state in
-            if let reason = source.reason { return reason }
             state.answerable[id] = nil
+            if let reason = source.reason {
+                send(ResponseCoding.failure(id: id, error: reason.error))
+                return reason
+            }
+            send(line)
             return nil
         }
     }
