@@ -106,9 +106,13 @@ struct LiveIndexTests {
             // The moved-in tree is watched: a change deep inside is seen.
             try daemon.write("later addition", to: "inside/nested/deeper/later.txt")
             #expect(try await daemon.paths("addition") == [daemon.root + "/inside/nested/deeper/later.txt"])
+            let watchesInside = try await daemon.status().watches
             try FileManager.default.moveItem(atPath: daemon.root + "/inside", toPath: daemon.directory + "/away")
             #expect(try await daemon.paths("arrived").isEmpty)
-            #expect(try await daemon.status().files == 0)
+            let status = try await daemon.status()
+            #expect(status.files == 0)
+            // The moved-out tree holds no watches any more (inside, nested, deeper).
+            #expect(status.watches == watchesInside - 3)
         }
     }
 

@@ -355,8 +355,16 @@ package final class InotifyWatcher: Service, Sendable {
         }
         let path = directory.appending(name)
         if mask & UInt32(IN_ISDIR) != 0, mask & UInt32(IN_MOVED_FROM | IN_DELETE) != 0 {
-            // The watches of a directory that moved keep following it; forget its old paths so that a new directory
-            // created there gets a watch of its own.
+            // The watches of a directory that moved keep following it, wherever it went. Remove them: if it moved
+            // within the roots, the scan of its new place watches it again (watch first, then list); if it left,
+            // it no longer holds watches or reports its changes under its old path.
+            if mask & UInt32(IN_MOVED_FROM) != 0 {
+                for (descriptor, watched) in directories where watched.isWithin(path) {
+                    Self.retire(descriptor)
+                    _ = inotifytools_remove_watch_by_wd(descriptor)
+                    directories[descriptor] = nil
+                }
+            }
             state.withLock { state in state.watched = state.watched.filter { !$0.isWithin(path) } }
         }
         if name.starts(with: Self.cookiePrefix) {
