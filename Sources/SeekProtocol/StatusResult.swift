@@ -5,11 +5,29 @@ public struct StatusResult: Sendable, Equatable, Codable {
         public var state: String
         public var done: Int
         public var queued: Int
+        /// How long the running pass has run, and files it finished per second so far (beyond the protocol's
+        /// minimum; absent when idle).
+        public var elapsedSeconds: Double?
+        public var filesPerSecond: Double?
 
-        public init(state: String, done: Int, queued: Int) {
+        public init(
+            state: String,
+            done: Int,
+            queued: Int,
+            elapsedSeconds: Double? = nil,
+            filesPerSecond: Double? = nil
+        ) {
             self.state = state
             self.done = done
             self.queued = queued
+            self.elapsedSeconds = elapsedSeconds
+            self.filesPerSecond = filesPerSecond
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case state, done, queued
+            case elapsedSeconds = "elapsed_s"
+            case filesPerSecond = "files_per_s"
         }
     }
 
@@ -29,12 +47,36 @@ public struct StatusResult: Sendable, Equatable, Codable {
         public var timedOut = 0
         public var cancelled = 0
         public var failed = 0
+        /// Median and 99th percentile of completed searches since start, from request read to answer queued
+        /// (beyond the protocol's minimum; absent before the first search).
+        public var p50Milliseconds: Double?
+        public var p99Milliseconds: Double?
 
         public init() {}
 
         enum CodingKeys: String, CodingKey {
             case completed, superseded, cancelled, failed
             case timedOut = "timed_out"
+            case p50Milliseconds = "p50_ms"
+            case p99Milliseconds = "p99_ms"
+        }
+    }
+
+    /// How far the index lags behind the files (beyond the protocol's minimum).
+    public struct Freshness: Sendable, Equatable, Codable {
+        /// From the first change a completed pass covered to that pass's commit, for the last such pass.
+        public var lastMilliseconds: Double?
+        /// Age of the oldest change not yet committed; 0 when the index is current.
+        public var pendingMilliseconds: Double
+
+        public init(lastMilliseconds: Double?, pendingMilliseconds: Double) {
+            self.lastMilliseconds = lastMilliseconds
+            self.pendingMilliseconds = pendingMilliseconds
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case lastMilliseconds = "last_ms"
+            case pendingMilliseconds = "pending_ms"
         }
     }
 
@@ -57,6 +99,7 @@ public struct StatusResult: Sendable, Equatable, Codable {
     /// Files whose content was read since start, and renames followed without reading the content again.
     public var contentReads: Int?
     public var renamesFollowed: Int?
+    public var freshness: Freshness?
 
     public init(
         version: String,
@@ -74,7 +117,8 @@ public struct StatusResult: Sendable, Equatable, Codable {
         indexBytes: Int? = nil,
         lastError: String? = nil,
         contentReads: Int? = nil,
-        renamesFollowed: Int? = nil
+        renamesFollowed: Int? = nil,
+        freshness: Freshness? = nil
     ) {
         self.version = version
         self.roots = roots
@@ -92,10 +136,11 @@ public struct StatusResult: Sendable, Equatable, Codable {
         self.lastError = lastError
         self.contentReads = contentReads
         self.renamesFollowed = renamesFollowed
+        self.freshness = freshness
     }
 
     enum CodingKeys: String, CodingKey {
-        case version, roots, files, bytes, watches, generation, pass, passes, queries
+        case version, roots, files, bytes, watches, generation, pass, passes, queries, freshness
         case watchErrors = "watch_errors"
         case uptimeSeconds = "uptime_s"
         case indexPath = "index_path"

@@ -117,12 +117,13 @@ struct Connection: Sendable {
                 let (line, decided) = Self.answer(id: id, outcome: outcome, prepared: prepared)
                 let cancelled = registry.answer(id, source: source, line: line) { reply.yield($0) }
                 let statistic = cancelled.map(Self.statistic) ?? decided
-                if prepared.isSearch { handler.statistics.record(statistic) }
+                let milliseconds = (ContinuousClock.now - started).milliseconds
+                if prepared.isSearch { handler.statistics.record(statistic, milliseconds: milliseconds) }
                 logger.debug(
                     "request done",
                     metadata: [
                         "request.id": "\(id)", "request.method": "\(request.method)", "request.outcome": "\(statistic)",
-                        "request.ms": "\((ContinuousClock.now - started).milliseconds)",
+                        "request.ms": "\(milliseconds)",
                     ]
                 )
             }

@@ -32,8 +32,7 @@ struct MethodHandler: Sendable {
                 let elapsed = ContinuousClock.now - started
                 return SearchResult(
                     hits: found.matches.map(Self.hit),
-                    elapsedMilliseconds: Double(elapsed.components.attoseconds) / 1e15
-                        + Double(elapsed.components.seconds) * 1000,
+                    elapsedMilliseconds: elapsed.milliseconds,
                     generation: generation,
                     ranked: found.ranked
                 )
@@ -136,7 +135,9 @@ struct MethodHandler: Sendable {
     {
         let totals = try await engine.store.totals()
         let figures = engine.scheduler.figures
-        let uptime = ContinuousClock.now - engine.startedAt
+        let now = ContinuousClock.now
+        let uptime = now - engine.startedAt
+        let passElapsed = figures.pass.startedAt.map { (now - $0).milliseconds / 1000 }
         return StatusResult(
             version: version,
             roots: engine.roots.map(\.description),
@@ -148,16 +149,22 @@ struct MethodHandler: Sendable {
             pass: .init(
                 state: figures.pass.isRunning ? "running" : "idle",
                 done: figures.pass.done,
-                queued: figures.pass.queued
+                queued: figures.pass.queued,
+                elapsedSeconds: passElapsed,
+                filesPerSecond: passElapsed.map { $0 > 0 ? Double(figures.pass.done) / $0 : 0 }
             ),
             passes: .init(completed: figures.passesCompleted, superseded: figures.passesSuperseded),
             queries: statistics.snapshot,
-            uptimeSeconds: Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18,
+            uptimeSeconds: uptime.milliseconds / 1000,
             indexPath: engine.store.path,
             indexBytes: engine.store.sizeOnDisk,
             lastError: figures.lastError,
             contentReads: figures.contentReads,
-            renamesFollowed: figures.renamesFollowed
+            renamesFollowed: figures.renamesFollowed,
+            freshness: .init(
+                lastMilliseconds: figures.lastLag?.milliseconds,
+                pendingMilliseconds: figures.pendingAge.milliseconds
+            )
         )
     }
 }

@@ -1,17 +1,19 @@
 import SeekProtocol
 import Synchronization
 
-/// Counts how searches ended, for `status.queries`.
+/// Counts how searches ended and how long completed ones took, for `status.queries`.
 final class QueryStatistics: Sendable {
     enum Outcome: Sendable {
         case completed, superseded, timedOut, cancelled, failed
     }
 
     private let counts = Mutex(StatusResult.Queries())
+    private let latencies = Mutex(LatencyHistogram())
 
     init() {}
 
-    func record(_ outcome: Outcome) {
+    func record(_ outcome: Outcome, milliseconds: Double) {
+        if outcome == .completed { latencies.withLock { $0.record(milliseconds: milliseconds) } }
         counts.withLock { counts in
             switch outcome {
             case .completed: counts.completed += 1
@@ -23,5 +25,11 @@ final class QueryStatistics: Sendable {
         }
     }
 
-    var snapshot: StatusResult.Queries { counts.withLock { $0 } }
+    var snapshot: StatusResult.Queries {
+        var snapshot = counts.withLock { $0 }
+        (snapshot.p50Milliseconds, snapshot.p99Milliseconds) = latencies.withLock {
+            ($0.percentile(0.5), $0.percentile(0.99))
+        }
+        return snapshot
+    }
 }

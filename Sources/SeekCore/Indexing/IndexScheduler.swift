@@ -26,6 +26,11 @@ package final class IndexScheduler: Service, Sendable {
         var passesCompleted = 0
         var passesSuperseded = 0
         var lastError: String?
+        /// When the oldest change not yet taken by a pass arrived, and the same for the work of the running pass:
+        /// together they say how far the index lags behind the files.
+        var pendingSince: ContinuousClock.Instant?
+        var takenSince: ContinuousClock.Instant?
+        var lastLag: Duration?
     }
 
     /// Scheduler figures for `status`.
@@ -37,6 +42,10 @@ package final class IndexScheduler: Service, Sendable {
         package var pass: PassProgress.Snapshot
         package var contentReads = 0
         package var renamesFollowed = 0
+        /// From the first change a completed pass covered to its commit, for the last pass that covered changes.
+        package var lastLag: Duration?
+        /// Age of the oldest change not committed yet; zero when the index is current.
+        package var pendingAge: Duration = .zero
     }
 
     private let state = Mutex(State())
@@ -60,13 +69,17 @@ package final class IndexScheduler: Service, Sendable {
     }
 
     package var figures: Figures {
+        let now = ContinuousClock.now
         let snapshot = state.withLock { state in
-            Figures(
+            let oldest = [state.pendingSince, state.takenSince].compactMap { $0 }.min()
+            return Figures(
                 generation: state.generation,
                 passesCompleted: state.passesCompleted,
                 passesSuperseded: state.passesSuperseded,
                 lastError: state.lastError,
-                pass: PassProgress.Snapshot()
+                pass: PassProgress.Snapshot(),
+                lastLag: state.lastLag,
+                pendingAge: oldest.map { now - $0 } ?? .zero
             )
         }
         var figures = snapshot
@@ -84,6 +97,7 @@ package final class IndexScheduler: Service, Sendable {
         let (ticket, waiter) = state.withLock { state in
             state.pending.merge(work)
             state.requested += 1
+            if state.pendingSince == nil { state.pendingSince = .now }
             if settles, state.settleDeadline == nil {
                 state.settleDeadline = .now + settle
             }
@@ -220,6 +234,8 @@ package final class IndexScheduler: Service, Sendable {
     private func take() -> (WorkSet, Int) {
         state.withLock { state in
             state.settleDeadline = nil
+            state.takenSince = [state.takenSince, state.pendingSince].compactMap { $0 }.min()
+            state.pendingSince = nil
             return (state.pending.take(), state.requested)
         }
     }
@@ -230,6 +246,8 @@ package final class IndexScheduler: Service, Sendable {
             state.generation += 1
             state.passesCompleted += 1
             state.lastError = nil
+            if let since = state.takenSince { state.lastLag = .now - since }
+            state.takenSince = nil
             let ready = state.completionWaiters.filter { $0.value.ticket <= state.completed }
             for id in ready.keys { state.completionWaiters[id] = nil }
             return ready.values

@@ -6,6 +6,7 @@ package final class PassProgress: Sendable {
         package var isRunning = false
         package var done = 0
         package var queued = 0
+        package var startedAt: ContinuousClock.Instant?
     }
 
     private let state = Mutex(Snapshot())
@@ -21,7 +22,9 @@ package final class PassProgress: Sendable {
 
     package var snapshot: Snapshot { state.withLock { $0 } }
 
-    func start(queued: Int) { state.withLock { $0 = Snapshot(isRunning: true, done: 0, queued: queued) } }
+    func start(queued: Int) {
+        state.withLock { $0 = Snapshot(isRunning: true, done: 0, queued: queued, startedAt: .now) }
+    }
     func update(done: Int, queued: Int) {
         state.withLock {
             $0.done = done
