@@ -87,6 +87,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SeekClientTests",
+            dependencies: ["SeekClient", "SeekProtocol"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SeekIntegrationTests",
             dependencies: ["SeekTestSupport", "SeekClient", "SeekProtocol"],
             swiftSettings: swiftSettings

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import SeekProtocol
+import Synchronization
 
 /// Why talking to the daemon failed.
 public enum SeekClientError: Error, CustomStringConvertible, Equatable {
@@ -26,7 +27,7 @@ public enum SeekClientError: Error, CustomStringConvertible, Equatable {
 public struct SeekConnection: ~Copyable {
     private var lines: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
     private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
-    private var pending: [UInt8] = []
+    private var pending = LineBuffer()
     private var nextID: Int64 = 1
     /// Responses read while waiting for another id.
     private var early: [RequestID: Response] = [:]
@@ -36,9 +37,15 @@ public struct SeekConnection: ~Copyable {
         socketPath: String,
         _ body: (inout SeekConnection) async throws -> T
     ) async throws -> T {
-        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        try await connect(socketPath: socketPath).executeThenClose { inbound, outbound in
+            var connection = SeekConnection(lines: inbound.makeAsyncIterator(), outbound: outbound)
+            return try await body(&connection)
+        }
+    }
+
+    private static func connect(socketPath: String) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
         do {
-            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            return try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connect(unixDomainSocketPath: socketPath) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         // `finishSending` closes only the sending side; the daemon still answers.
@@ -50,10 +57,6 @@ public struct SeekConnection: ~Copyable {
                 }
         } catch {
             throw SeekClientError.daemonNotRunning(socketPath: socketPath)
-        }
-        return try await channel.executeThenClose { inbound, outbound in
-            var connection = SeekConnection(lines: inbound.makeAsyncIterator(), outbound: outbound)
-            return try await body(&connection)
         }
     }
 
@@ -78,23 +81,52 @@ public struct SeekConnection: ~Copyable {
     /// The next line from the daemon without its newline; nil once the daemon closed the connection.
     public mutating func nextLine() async throws -> [UInt8]? {
         while true {
-            if let newline = pending.firstIndex(of: 0x0A) {
-                let line = Array(pending[..<newline])
-                pending.removeSubrange(...newline)
-                return line
-            }
+            if let line = pending.nextLine() { return line }
             guard let buffer = try await lines.next() else { return nil }
-            pending.append(contentsOf: buffer.readableBytesView)
+            pending.append(buffer.readableBytesView)
         }
     }
 
     /// The next response, whatever its id.
     public mutating func nextResponse() async throws -> Response {
         guard let line = try await nextLine() else { throw SeekClientError.connectionClosed }
+        return try Self.response(line)
+    }
+
+    static func response(_ line: [UInt8]) throws -> Response {
         do {
             return try Response(line: line)
         } catch {
             throw SeekClientError.malformedResponse(String(decoding: line, as: UTF8.self))
+        }
+    }
+
+    /// Splits the connection for a client that sends while it waits for answers (the interactive mode): `body`
+    /// sends through the requester and reads every response, in arrival order, from the stream. The stream ends
+    /// when the daemon closes the connection; the connection closes when `body` returns.
+    public static func withDuplex<T: Sendable>(
+        socketPath: String,
+        _ body: (SeekRequester, AsyncThrowingStream<Response, any Error>) async throws -> T
+    ) async throws -> T {
+        try await connect(socketPath: socketPath).executeThenClose { inbound, outbound in
+            let requester = SeekRequester(outbound: outbound)
+            let (responses, continuation) = AsyncThrowingStream.makeStream(of: Response.self)
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    var buffer = LineBuffer()
+                    do {
+                        for try await chunk in inbound {
+                            buffer.append(chunk.readableBytesView)
+                            while let line = buffer.nextLine() { continuation.yield(try Self.response(line)) }
+                        }
+                        continuation.finish()
+                    } catch {
+                        continuation.finish(throwing: error)
+                    }
+                }
+                defer { group.cancelAll() }
+                return try await body(requester, responses)
+            }
         }
     }
 
@@ -129,6 +161,60 @@ public struct SeekConnection: ~Copyable {
     ) async throws -> Result {
         let id = try await start(method, params)
         return try await response(to: id).decodeResult(type)
+    }
+}
+
+/// Sends requests on a connection whose responses another task reads (see `SeekConnection.withDuplex`).
+public struct SeekRequester: Sendable {
+    private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    private let ids = RequestIDs()
+
+    init(outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) {
+        self.outbound = outbound
+    }
+
+    /// Sends a request with a fresh id, without waiting; returns the id.
+    public func start(_ method: Method, _ params: some Encodable) async throws -> RequestID {
+        let id = ids.next()
+        try await outbound.write(
+            ByteBuffer(bytes: try ResponseCoding.request(id: id, method: method.rawValue, params: params))
+        )
+        return id
+    }
+
+    /// Sends a notification (no id, no answer).
+    public func notify(_ method: Method, _ params: some Encodable) async throws {
+        try await outbound.write(
+            ByteBuffer(bytes: try ResponseCoding.request(id: nil, method: method.rawValue, params: params))
+        )
+    }
+}
+
+/// Request ids for one connection, shared by the tasks that send on it.
+private final class RequestIDs: Sendable {
+    private let last = Mutex<Int64>(0)
+
+    func next() -> RequestID {
+        .int(
+            last.withLock { last in
+                last += 1
+                return last
+            }
+        )
+    }
+}
+
+/// Bytes read from the daemon, cut into lines.
+struct LineBuffer: Sendable {
+    private var bytes: [UInt8] = []
+
+    mutating func append(_ chunk: some Sequence<UInt8>) { bytes.append(contentsOf: chunk) }
+
+    /// The next complete line without its newline, if one has arrived.
+    mutating func nextLine() -> [UInt8]? {
+        guard let newline = bytes.firstIndex(of: 0x0A) else { return nil }
+        defer { bytes.removeSubrange(...newline) }
+        return Array(bytes[..<newline])
     }
 }
 

@@ -26,6 +26,12 @@ struct Search: AsyncParsableCommand {
     @Flag(help: "Print absolute paths only, one per line (for pipelines and fzf).")
     var plain = false
 
+    @Flag(
+        name: [.short, .long],
+        help: "Search as you type on the terminal; Enter prints the chosen path, Esc or Ctrl-C leaves (exit 130)."
+    )
+    var interactive = false
+
     @Flag(help: "Pass the query to SQLite FTS5 as is.")
     var fts5 = false
 
@@ -40,6 +46,7 @@ struct Search: AsyncParsableCommand {
 
     func run() async throws {
         let text = query.joined(separator: " ")
+        if interactive { return try await runInteractive(query: text) }
         guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw CommandFailure("seek: give something to search for, for example: seek cancel (seek --help for more)")
         }
@@ -78,6 +85,39 @@ struct Search: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data(output.utf8))
         }
         if result.hits.isEmpty { throw ExitCode(1) }
+    }
+}
+
+extension Search {
+    /// Like fzf: the chosen path on stdout and 0; 1 when Enter found nothing to choose; 130 when the user left;
+    /// 128 + the signal's number when a signal ended it.
+    private func runInteractive(query: String) async throws {
+        let session = InteractiveSession(
+            socketPath: connection.socketPath,
+            query: query,
+            syntax: fts5 ? .fts5 : .simple,
+            paths: path.isEmpty ? nil : path.map(absolutePath),
+            timeoutMilliseconds: timeoutMilliseconds
+        )
+        let outcome: InteractiveSession.Outcome
+        do {
+            outcome = try await session.run()
+        } catch let error as SeekClientError {
+            throw CommandFailure("seek: \(error)")
+        } catch let error as Terminal.Unavailable {
+            throw CommandFailure("seek: \(error)")
+        }
+        switch outcome {
+        case .chosen(let hit):
+            let bytes = hit.pathBytes.flatMap { Data(base64Encoded: $0) } ?? Data(hit.path.utf8)
+            FileHandle.standardOutput.write(bytes + Data("\n".utf8))
+        case .nothingChosen:
+            throw ExitCode(1)
+        case .aborted:
+            throw ExitCode(130)
+        case .signalled(let number):
+            throw ExitCode(128 + number)
+        }
     }
 }
 
