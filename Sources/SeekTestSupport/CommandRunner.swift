@@ -10,17 +10,33 @@ public struct CommandResult: Sendable {
 
 extension DaemonHarness {
     /// Runs the built `seek` against this daemon (through `SEEK_SOCKET`) and collects its output.
-    public func runSeek(_ arguments: [String], environment: [String: String] = [:]) async throws -> CommandResult {
-        try await Self.runTool("seek", arguments, environment: ["SEEK_SOCKET": socketPath].merging(environment) { $1 })
+    /// `started` gets the child's pid once it runs (to signal it).
+    public func runSeek(
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        started: @Sendable (pid_t) -> Void = { _ in }
+    ) async throws -> CommandResult {
+        try await Self.runTool(
+            "seek",
+            arguments,
+            environment: ["SEEK_SOCKET": socketPath].merging(environment) { $1 },
+            started: started
+        )
     }
 
     /// Runs a built executable (`seek`, `seekd`) with `arguments`, stdin closed, and waits for it.
     public static func runTool(
         _ name: String,
         _ arguments: [String],
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        started: @Sendable (pid_t) -> Void = { _ in }
     ) async throws -> CommandResult {
-        try await run(buildDirectory.appendingPathComponent(name), arguments, environment: environment)
+        try await run(
+            buildDirectory.appendingPathComponent(name),
+            arguments,
+            environment: environment,
+            started: started
+        )
     }
 
     /// Spawns with `posix_spawn`, reads both pipes to their end on threads of their own (so a chatty child never
@@ -29,7 +45,8 @@ extension DaemonHarness {
     static func run(
         _ executable: URL,
         _ arguments: [String],
-        environment: [String: String]
+        environment: [String: String],
+        started: @Sendable (pid_t) -> Void = { _ in }
     ) async throws -> CommandResult {
         var processEnvironment = ProcessInfo.processInfo.environment
         processEnvironment["SEEK_SOCKET"] = nil
@@ -51,10 +68,24 @@ extension DaemonHarness {
         posix_spawn_file_actions_adddup2(&actions, errors[1], 2)
         let argv = [executable.path] + arguments
         let envp = processEnvironment.map { "\($0.key)=\($0.value)" }
+        // A session of its own (no controlling terminal, as under CI, whatever terminal runs the tests), no blocked
+        // signals and default handlers: the spawning thread is a pool thread that blocks signals, and a child
+        // inheriting that mask never sees SIGCHLD or SIGTERM (a shell then waits forever for its child).
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        let setSessionID: Int32 = 0x80  // POSIX_SPAWN_SETSID, which Glibc hides behind _GNU_SOURCE.
+        posix_spawnattr_setflags(&attributes, Int16(setSessionID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
         let spawned = withCStrings(argv) { argvPointers in
             withCStrings(envp) { envPointers in
-                posix_spawn(&pid, executable.path, &actions, nil, argvPointers, envPointers)
+                posix_spawn(&pid, executable.path, &actions, &attributes, argvPointers, envPointers)
             }
         }
         close(output[1])
@@ -64,6 +95,7 @@ extension DaemonHarness {
             close(errors[0])
             throw Failure("cannot run \(executable.path): \(String(cString: strerror(spawned)))")
         }
+        started(pid)
         async let standardOutput = readToEnd(output[0])
         async let standardError = readToEnd(errors[0])
         let (text, errorText) = await (standardOutput, standardError)

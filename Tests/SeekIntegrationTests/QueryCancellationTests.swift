@@ -2,6 +2,7 @@ import Foundation
 import SeekClient
 import SeekProtocol
 import SeekTestSupport
+import Synchronization
 import Testing
 
 /// Queries that lose really stop: after supersede, timeout, `cancel` or a closed connection, the daemon's CPU use
@@ -125,6 +126,32 @@ struct QueryCancellationTests {
             await Self.expectStopped(daemon, fullCost: fullCost, "disconnect")
             // The reader connection went back to the pool clean: the next query works.
             #expect(try await daemon.search("w3", limit: 20).hits.count == 20)
+        }
+    }
+
+    /// fzf kills the `seek` of the previous reload: the daemon sees the connection close and stops that query.
+    @Test func killedSeekProcessStopsItsQuery() async throws {
+        try await withDaemon(files: Self.corpus()) { (daemon: DaemonHarness) async throws in
+            try await daemon.sync()
+            let fullCost = try await Self.calibrate(daemon)
+            let cancelledBefore = try await daemon.status().queries.cancelled
+            let baseline = try #require(ProcessCPU.used(by: daemon.pid))
+            let child = Mutex<pid_t>(0)
+            async let finished = daemon.runSeek(
+                ["--plain", "--fts5", "--timeout-ms", "60000", Self.pathological],
+                started: { pid in child.withLock { $0 = pid } }
+            )
+            let busy = await ProcessCPU.waitForUse(
+                by: daemon.pid,
+                beyond: baseline,
+                amount: .milliseconds(100),
+                timeout: .seconds(30)
+            )
+            #expect(busy)
+            kill(child.withLock { $0 }, SIGKILL)
+            #expect(try await finished.status == 128 + SIGKILL)
+            await Self.expectStopped(daemon, fullCost: fullCost, "killed seek")
+            #expect(try await daemon.status().queries.cancelled == cancelledBefore + 1)
         }
     }
 
