@@ -15,6 +15,13 @@ public struct TerminalSession: Sendable {
     public var outputPath: String { directory + "/stdout" }
     public var statusPath: String { directory + "/status" }
     public var modesPath: String { directory + "/stty" }
+    /// Every byte the terminal received, when started with `recording`.
+    public var recordingPath: String { directory + "/recording" }
+
+    public func recording() -> String {
+        (try? String(contentsOfFile: recordingPath, encoding: .utf8)) ?? ""
+    }
+
     /// The command's pid, for signalling it.
     public var pidPath: String { directory + "/pid" }
 
@@ -24,7 +31,8 @@ public struct TerminalSession: Sendable {
         environment: [String: String] = [:],
         columns: Int = 100,
         rows: Int = 20,
-        in directory: String
+        in directory: String,
+        recording: Bool = false
     ) async throws -> TerminalSession {
         let name = "seek-\(UUID().uuidString.prefix(8))"
         let session = TerminalSession(name: name, directory: directory, socketName: name)
@@ -36,9 +44,20 @@ public struct TerminalSession: Sendable {
             exports + "(\(command)) > \(shellQuoted(session.outputPath)) & echo $! > \(shellQuoted(session.pidPath)); "
             + "wait $!; echo $? > \(shellQuoted(session.statusPath)).tmp; stty -a > \(shellQuoted(session.modesPath)); "
             + "mv \(shellQuoted(session.statusPath)).tmp \(shellQuoted(session.statusPath)); exec sleep 600"
+        guard recording else {
+            try await session.tmux([
+                "new-session", "-d", "-s", name, "-x", "\(columns)", "-y", "\(rows)", "sh", "-c", script,
+            ])
+            return session
+        }
+        // The shell waits until the recorder is attached, so the command's first bytes are recorded too.
+        let go = directory + "/go"
+        let gated = "while [ ! -e \(shellQuoted(go)) ]; do sleep 0.01; done; " + script
         try await session.tmux([
-            "new-session", "-d", "-s", name, "-x", "\(columns)", "-y", "\(rows)", "sh", "-c", script,
+            "new-session", "-d", "-s", name, "-x", "\(columns)", "-y", "\(rows)", "sh", "-c", gated,
         ])
+        try await session.tmux(["pipe-pane", "-o", "-t", name, "cat >> " + shellQuoted(session.recordingPath)])
+        _ = FileManager.default.createFile(atPath: go, contents: nil)
         return session
     }
 

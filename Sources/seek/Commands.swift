@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Glibc
 import SeekClient
 import SeekProtocol
 
@@ -13,23 +14,7 @@ struct Status: AsyncParsableCommand {
             try await connection.call(.status, NoParams(), as: StatusResult.self)
         }
         if connection.json { return try connection.printJSON(status) }
-        var lines = [
-            "seekd \(status.version), up \(Int(status.uptimeSeconds)) s",
-            "roots:      " + status.roots.joined(separator: ", "),
-            "files:      \(status.files) (\(Int64(status.bytes).humanBytes) on disk)",
-            "index:      \(status.indexPath ?? "?") (\(Int64(status.indexBytes ?? 0).humanBytes))",
-            "generation: \(status.generation); passes \(status.passes.completed) completed, "
-                + "\(status.passes.superseded) superseded",
-            "pass:       "
-                + (status.pass.state == "running"
-                    ? "running, \(status.pass.done) files done, \(status.pass.queued) queued" : "idle"),
-            "watches:    \(status.watches) (\(status.watchErrors) directories unwatched)",
-            "queries:    \(status.queries.completed) completed, \(status.queries.superseded) superseded, "
-                + "\(status.queries.timedOut) timed out, \(status.queries.cancelled) cancelled, "
-                + "\(status.queries.failed) failed",
-        ]
-        if let error = status.lastError { lines.append("last error: \(error)") }
-        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        FileHandle.standardOutput.write(Data((StatusReport(status).lines.joined(separator: "\n") + "\n").utf8))
     }
 }
 
@@ -48,11 +33,39 @@ struct Reindex: AsyncParsableCommand {
 
     func run() async throws {
         let params = ReindexParams(paths: paths.isEmpty ? nil : paths.map(absolutePath), wait: wait)
+        let showsProgress = wait && !connection.json && isatty(STDERR_FILENO) == 1
         let result = try await connection.withConnection { connection in
-            try await connection.call(.reindex, params, as: GenerationResult.self)
+            guard showsProgress else { return try await connection.call(.reindex, params, as: GenerationResult.self) }
+            return try await Self.reindexShowingProgress(params, on: &connection)
         }
         if connection.json { return try connection.printJSON(result) }
         FileHandle.standardOutput.write(Data("\(wait ? "indexed" : "queued"); generation \(result.generation)\n".utf8))
+    }
+}
+
+extension Reindex {
+    /// Waits for the reindex while asking for `status` ten times a second on the same connection, drawing a
+    /// progress bar on stderr (a terminal); the bar is erased before the result is printed.
+    private static func reindexShowingProgress(
+        _ params: ReindexParams,
+        on connection: inout SeekConnection
+    ) async throws -> GenerationResult {
+        let reindex = try await connection.start(.reindex, params)
+        defer { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        while true {
+            let status = try await connection.start(.status, NoParams())
+            while true {
+                let response = try await connection.nextResponse()
+                if response.id == reindex { return try response.decodeResult(GenerationResult.self) }
+                if response.id == status {
+                    if let figures = try? response.decodeResult(StatusResult.self) {
+                        FileHandle.standardError.write(Data(("\r" + ProgressBar(figures.pass).line + "\u{1B}[K").utf8))
+                    }
+                    break
+                }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
     }
 }
 
@@ -92,19 +105,5 @@ struct Why: AsyncParsableCommand {
         }
         if connection.json { return try connection.printJSON(result) }
         FileHandle.standardOutput.write(Data("\(result.path): \(result.state.rawValue): \(result.reason)\n".utf8))
-    }
-}
-
-extension Int64 {
-    /// "1.2 MiB" style sizes for people.
-    var humanBytes: String {
-        let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(self)
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(self) bytes" : String(format: "%.1f %@", value, units[unit])
     }
 }

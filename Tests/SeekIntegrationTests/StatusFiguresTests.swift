@@ -1,0 +1,88 @@
+import Foundation
+import SeekProtocol
+import SeekTestSupport
+import Testing
+
+/// The figures `status` adds for people: the running pass's rate, search percentiles, freshness; and how
+/// `seek status` and `seek reindex --wait` show them.
+@Suite(.timeLimit(.minutes(2)))
+struct StatusFiguresTests {
+    static func files(_ count: Int) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: (0..<count).map { ("d\($0 % 10)/f\($0).txt", "word\($0) common text") })
+    }
+
+    @Test func runningPassReportsElapsedTimeAndRate() async throws {
+        try await withDaemon(files: Self.files(40), environment: ["SEEK_TEST_PARK_PASS_AFTER_FILES": "10"]) {
+            (daemon: DaemonHarness) async throws in
+            var status = try await daemon.status()
+            let deadline = ContinuousClock.now + .seconds(30)
+            while status.pass.done == 0, ContinuousClock.now < deadline { status = try await daemon.status() }
+            #expect(status.pass.state == "running")
+            #expect((status.pass.elapsedSeconds ?? 0) > 0)
+            #expect((status.pass.filesPerSecond ?? 0) > 0)
+            #expect((status.freshness?.pendingMilliseconds ?? 0) > 0, "the initial scan is waiting work")
+            let shown = try await daemon.runSeek(["status"])
+            #expect(shown.status == 0)
+            #expect(shown.standardOutput.contains("pass:       running: "))
+            #expect(shown.standardOutput.contains("files/s"))
+        }
+    }
+
+    @Test func searchesAndChangesFeedPercentilesAndFreshness() async throws {
+        try await withDaemon(files: Self.files(5)) { (daemon: DaemonHarness) async throws in
+            try await daemon.sync()
+            for _ in 0..<5 { _ = try await daemon.search("common") }
+            try daemon.write("fresh words", to: "new.txt")
+            try await daemon.sync()
+            let status = try await daemon.status()
+            #expect(status.queries.completed == 5)
+            let p50 = try #require(status.queries.p50Milliseconds)
+            let p99 = try #require(status.queries.p99Milliseconds)
+            #expect(p50 > 0 && p50 <= p99)
+            #expect((status.freshness?.lastMilliseconds ?? 0) > 0)
+            #expect(status.freshness?.pendingMilliseconds == 0)
+            #expect(status.pass.elapsedSeconds == nil)
+            let shown = try await daemon.runSeek(["status"])
+            #expect(shown.standardOutput.contains("queries:    5 completed (p50 "))
+            #expect(shown.standardOutput.contains("freshness:  last changes searchable after "))
+        }
+    }
+
+    @Test func reindexWaitPrintsOnlyTheResultWhenPiped() async throws {
+        try await withDaemon(files: Self.files(20)) { (daemon: DaemonHarness) async throws in
+            try await daemon.sync()
+            let result = try await daemon.runSeek(["reindex", "--wait"])
+            #expect(result.status == 0)
+            #expect(result.standardOutput.hasPrefix("indexed; generation "))
+            #expect(result.standardError.isEmpty)
+        }
+    }
+
+    @Test func reindexWaitDrawsAProgressBarOnATerminal() async throws {
+        try await withDaemon(files: Self.files(1000)) { (daemon: DaemonHarness) async throws in
+            let seek = DaemonHarness.buildDirectory.appendingPathComponent("seek").path
+            // Everything the terminal received is recorded, so a bar that was drawn and erased is still seen.
+            let terminal = try await TerminalSession.start(
+                "exec '\(seek)' reindex --wait",
+                environment: ["SEEK_SOCKET": daemon.socketPath],
+                in: daemon.directory,
+                recording: true
+            )
+            do {
+                let exit = try #require(try await terminal.waitForExit(timeout: .seconds(60)))
+                #expect(exit.status == 0)
+                #expect(exit.output.hasPrefix("indexed; generation "))
+                let drawn = terminal.recording()
+                #expect(drawn.contains("] ") && drawn.contains(" queued"), "terminal got: \(drawn.prefix(300))")
+                #expect(
+                    try await terminal.screen().trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
+                    "the bar is erased"
+                )
+                await terminal.close()
+            } catch {
+                await terminal.close()
+                throw error
+            }
+        }
+    }
+}
