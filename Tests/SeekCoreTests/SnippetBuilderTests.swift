@@ -26,6 +26,18 @@ import Testing
         #expect(Self.snippet(#""zebra""#, text) == (0..<16).map { "word\($0)" }.joined(separator: " ") + "…")
     }
 
+    /// The index hands out the first bytes of a text, which may end inside a character.
+    @Test func textCutInsideACharacterStillGivesASnippet() {
+        let bytes = Array("Un café crè".utf8).dropLast(1)
+        let builder = SnippetBuilder(terms: HighlightTerms(expression: #""cafe""#), open: "[", close: "]")
+        #expect(builder.snippet(ofUTF8: Array(bytes)) == "Un [café] cr\u{FFFD}")
+    }
+
+    @Test func asciiWordsMatchOnlyWholeTokensUnlessPrefixes() {
+        #expect(Self.snippet(#""tcp""#, "tcpip TCP tc") == "tcpip [TCP] tc")
+        #expect(Self.snippet(#""tc"*"#, "tcpip TCP t") == "[tcpip] [TCP] t")
+    }
+
     @Test func matchingIgnoresCaseAndDiacritics() {
         #expect(Self.snippet(#""cafe" AND "creme""#, "Un CAFÉ crème.") == "Un [CAFÉ] [crème].")
     }

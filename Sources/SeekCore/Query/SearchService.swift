@@ -13,7 +13,7 @@ package struct SearchService: Sendable {
         self.store = store
     }
 
-    /// Snippets come from this many leading characters of a file's text (what `SnippetBuilder` scans).
+    /// Snippets come from this many leading bytes of a file's text (what `SnippetBuilder` scans).
     static let snippetSourceLimit = SnippetBuilder.scanLimit
 
     /// How long ranking every match of a simple query may take before it is interrupted. Ranking a one- or
@@ -28,14 +28,14 @@ package struct SearchService: Sendable {
         _ request: SearchRequest,
         expression: String
     ) async throws
-        -> (matches: [(match: SearchMatch, text: String)], ranked: Bool)
+        -> (matches: [(match: SearchMatch, text: [UInt8])], ranked: Bool)
     {
         let store = store
-        let rank: @Sendable () async throws -> [(match: SearchMatch, text: String)] = {
+        let rank: @Sendable () async throws -> [(match: SearchMatch, text: [UInt8])] = {
             try await store.pool.read { db in try Self.run(request, expression: expression, ranked: true, db: db) }
         }
         guard request.syntax == .simple else { return (try await rank(), true) }
-        let ranked = try await withThrowingTaskGroup(of: [(match: SearchMatch, text: String)]?.self) { group in
+        let ranked = try await withThrowingTaskGroup(of: [(match: SearchMatch, text: [UInt8])]?.self) { group in
             group.addTask { try await rank() }
             group.addTask {
                 try await Task.sleep(for: Self.rankingBudget)
@@ -63,7 +63,7 @@ package struct SearchService: Sendable {
             expression = translated
         }
         try Task.checkCancellation()
-        let found: (matches: [(match: SearchMatch, text: String)], ranked: Bool)
+        let found: (matches: [(match: SearchMatch, text: [UInt8])], ranked: Bool)
         do {
             found = try await rankWithinBudget(request, expression: expression)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
@@ -82,7 +82,7 @@ package struct SearchService: Sendable {
         let snippeted = try matches.map { match, text in
             try Task.checkCancellation()
             var match = match
-            match.snippet = builder.snippet(of: text)
+            match.snippet = builder.snippet(ofUTF8: text)
             return match
         }
         return (snippeted, found.ranked)
@@ -95,7 +95,7 @@ package struct SearchService: Sendable {
         ranked: Bool,
         db: Database
     ) throws
-        -> [(match: SearchMatch, text: String)]
+        -> [(match: SearchMatch, text: [UInt8])]
     {
         // FTS5's bm25 normalizes by the length of the whole row, so a long file whose name matches would lose to
         // short files that mention the words, and a binary file (no body) would beat its source. Files whose name
@@ -142,8 +142,16 @@ package struct SearchService: Sendable {
         if !ranked {
             matches.sort { ($0.match.score, $1.match.path) > ($1.match.score, $0.match.path) }
         }
-        guard request.highlight != nil else { return matches.map { ($0.match, "") } }
-        let body = try db.cachedStatement(sql: "SELECT substr(body, 1, \(snippetSourceLimit)) FROM fts WHERE rowid = ?")
-        return try matches.map { id, match in (match, try String.fetchOne(body, arguments: [id]) ?? "") }
+        guard request.highlight != nil else { return matches.map { ($0.match, []) } }
+        // Bytes, not characters: substr on TEXT walks the characters and a Swift String validates them again, which
+        // together cost more than the ranking itself for a rare word; the builder copes with a character cut in two.
+        let body = try db.cachedStatement(
+            sql: "SELECT substr(CAST(body AS BLOB), 1, \(snippetSourceLimit)) FROM fts WHERE rowid = ?"
+        )
+        return try matches.map { id, match in
+            let rows = try Row.fetchCursor(body, arguments: [id])
+            guard let row = try rows.next() else { return (match, []) }
+            return (match, try row.withUnsafeData(atIndex: 0) { $0.map { [UInt8]($0) } ?? [] })
+        }
     }
 }

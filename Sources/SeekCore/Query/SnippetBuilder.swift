@@ -12,17 +12,20 @@ package struct SnippetBuilder: Sendable {
     /// Matches are looked for in this many leading bytes; a file matching only later shows its start.
     package static let scanLimit = 128 << 10
 
-    private let asciiWords: Set<[UInt8]>
-    private let asciiPrefixes: [[UInt8]]
-    private let initials: Set<UInt8>
+    /// Query words and prefixes by their first byte: asked for every token of the text, so a lookup by byte and an
+    /// in-place comparison, with no hashing and no allocation for the tokens that do not match.
+    private let candidatesByInitial: [[(bytes: [UInt8], isPrefix: Bool)]]
 
     package init(terms: HighlightTerms, open: String, close: String) {
         self.terms = terms
         self.open = open
         self.close = close
-        asciiWords = Set(terms.words.map { Array($0.utf8) })
-        asciiPrefixes = terms.prefixes.map { Array($0.utf8) }
-        initials = terms.initialBytes
+        var candidates = [[(bytes: [UInt8], isPrefix: Bool)]](repeating: [], count: 256)
+        for (term, isPrefix) in terms.words.map({ ($0, false) }) + terms.prefixes.map({ ($0, true) }) {
+            let bytes = Array(term.utf8)
+            if let first = bytes.first { candidates[Int(first)].append((bytes, isPrefix)) }
+        }
+        candidatesByInitial = candidates
     }
 
     package func snippet(of text: String) -> String {
@@ -31,28 +34,30 @@ package struct SnippetBuilder: Sendable {
         return text.utf8.withContiguousStorageIfAvailable { snippet(of: $0) } ?? ""
     }
 
+    /// The snippet of UTF-8 text that may end inside a character (the index hands out its first bytes only).
+    package func snippet(ofUTF8 bytes: [UInt8]) -> String {
+        bytes.withUnsafeBufferPointer { snippet(of: $0) }
+    }
+
     private func snippet(of bytes: UnsafeBufferPointer<UInt8>) -> String {
         let scanned = min(bytes.count, Self.scanLimit)
         var tokens: [Range<Int>] = []
         var matched: [Int] = []
         var words: [Int: [UInt8]] = [:]
-        var complete = terms.isEmpty
+        // Once a window holds every query word (it cannot be beaten) or enough candidates were seen, only the tokens
+        // that can still fall inside the chosen window are read, and matched so every match there is marked.
+        var scanEnd = terms.isEmpty ? windowTokens : Int.max
         var cursor = 0
-        while let token = Self.nextToken(in: bytes, from: &cursor, end: scanned) {
+        while tokens.count < scanEnd, let token = Self.nextToken(in: bytes, from: &cursor, end: scanned) {
             tokens.append(token)
-            if complete || matched.count >= Self.candidateLimit {
-                // Only the tokens that can still fill the chosen window are needed.
-                if let last = matched.last, tokens.count > last + windowTokens { break }
-                if matched.isEmpty, tokens.count >= windowTokens { break }
-                continue
-            }
             guard let word = match(UnsafeBufferPointer(rebasing: bytes[token])) else { continue }
             let index = tokens.count - 1
             matched.append(index)
             words[index] = word
-            // A window already holding every query word cannot be beaten: stop looking.
+            guard scanEnd == Int.max else { continue }
             let windowStart = index - windowTokens + 3
-            complete = Set(matched.lazy.filter { $0 >= windowStart }.compactMap { words[$0] }).count >= terms.count
+            let complete = Set(matched.lazy.filter { $0 >= windowStart }.compactMap { words[$0] }).count >= terms.count
+            if complete || matched.count >= Self.candidateLimit { scanEnd = index + windowTokens + 1 }
         }
         guard !tokens.isEmpty else { return "" }
         var start = 0
@@ -88,10 +93,17 @@ package struct SnippetBuilder: Sendable {
     /// The folded word a token matches, or nil. ASCII tokens are compared as bytes; others are folded by Foundation.
     private func match(_ token: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         if token.allSatisfy({ $0 < 0x80 }) {
-            guard let first = token.first, initials.contains(Self.lower(first)) else { return nil }
-            let folded = token.map(Self.lower)
-            if asciiWords.contains(folded) { return folded }
-            for prefix in asciiPrefixes where folded.starts(with: prefix) { return folded }
+            guard let first = token.first else { return nil }
+            for candidate in candidatesByInitial[Int(Self.lower(first))] {
+                let length = candidate.bytes.count
+                guard candidate.isPrefix ? token.count >= length : token.count == length else { continue }
+                var equal = true
+                for offset in 0..<length where Self.lower(token[offset]) != candidate.bytes[offset] {
+                    equal = false
+                    break
+                }
+                if equal { return token.map(Self.lower) }
+            }
             return nil
         }
         let folded = TextTokens.fold(String(decoding: token, as: UTF8.self))
@@ -111,12 +123,20 @@ package struct SnippetBuilder: Sendable {
     {
         var start: Int?
         while cursor < end {
+            let byte = bytes[cursor]
+            if byte < 0x80 {  // Most text: no decoding, no Unicode tables.
+                if TextTokens.isASCIITokenCharacter(byte) {
+                    if start == nil { start = cursor }
+                } else if let begun = start {
+                    return begun..<cursor
+                }
+                cursor += 1
+                continue
+            }
             let (scalar, length) = decode(bytes, at: cursor)
             let isToken =
-                scalar.isASCII
-                ? TextTokens.isASCIITokenCharacter(UInt8(scalar.value))
-                : TextTokens.isTokenScalar(scalar)
-                    || (start != nil && scalar.properties.generalCategory == .nonspacingMark)
+                TextTokens.isTokenScalar(scalar)
+                || (start != nil && scalar.properties.generalCategory == .nonspacingMark)
             if isToken {
                 if start == nil { start = cursor }
             } else if let begun = start {
