@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: [
         .target(name: "SeekProtocol", swiftSettings: swiftSettings),
@@ -32,6 +33,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // TOMLKit stays in a target of its own: its conformances give String, Int, Bool and others members
+        // (`debugDescription`, `type`, subscripts) that would otherwise be visible throughout SeekCore.
+        .target(
+            name: "SeekConfig",
+            dependencies: ["SeekCore", .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -60,6 +68,7 @@ let package = Package(
             dependencies: [
                 "SeekServer",
                 "SeekCore",
+                "SeekConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -86,6 +95,7 @@ let package = Package(
             dependencies: ["SeekCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "SeekConfigTests", dependencies: ["SeekConfig", "SeekCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SeekClientTests",
             dependencies: ["SeekClient", "SeekProtocol"],

@@ -161,7 +161,7 @@ extension DaemonHarness {
     public static func runToolUntilListening(socket: String, root: String, index: String) async throws -> RunningTool {
         let process = Process()
         process.executableURL = buildDirectory.appendingPathComponent("seekd")
-        process.arguments = ["--socket", socket, "--index", index, root]
+        process.arguments = ["--socket", socket, "--index", index, "--no-config", root]
         let pipe = Pipe()
         process.standardError = pipe
         process.standardOutput = pipe

@@ -29,17 +29,23 @@ public final class DaemonHarness: Sendable {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
     }
 
-    /// Creates `directory/root` holding `files` (relative path → content; parents created), then starts seekd on it.
+    /// Creates `directory/root` holding `files` (relative path → content; parents created), then starts seekd on it
+    /// (on `roots` instead when given; `[]` passes none, leaving them to the configuration file).
+    ///
+    /// seekd's `XDG_CONFIG_HOME` is `directory/config`, so the user's own configuration never reaches a test;
+    /// `config`, when given, is written there as `seek/config.toml` (see `configPath`).
     public static func start(
         files: [String: String] = [:],
         arguments: [String] = [],
         environment: [String: String] = [:],
-        roots: [String]? = nil
+        roots: [String]? = nil,
+        config: String? = nil
     ) async throws -> DaemonHarness {
         let directory = try makeTemporaryDirectory()
         let root = directory + "/root"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         for (path, content) in files { try write(content, to: root + "/" + path) }
+        if let config { try write(config, to: configPath(in: directory)) }
         let harness = try DaemonHarness(
             directory: directory,
             root: root,
@@ -83,6 +89,9 @@ public final class DaemonHarness: Sendable {
         process.arguments = ["--socket", socketPath, "--index", indexPath, "--log-level", "debug"] + arguments + roots
         var processEnvironment = ProcessInfo.processInfo.environment
         processEnvironment["SEEK_SOCKET"] = nil
+        // The user's own configuration file must not reach the tests: by default there is none (`directory/config`
+        // does not exist), and a test that wants one writes it there or passes XDG_CONFIG_HOME.
+        processEnvironment["XDG_CONFIG_HOME"] = directory + "/config"
         for (key, value) in environment { processEnvironment[key] = value }
         process.environment = processEnvironment
         let pipe = Pipe()
@@ -103,6 +112,11 @@ public final class DaemonHarness: Sendable {
             throw Failure("seekd did not start:\n\(output.text)")
         }
     }
+
+    /// Where seekd looks for its configuration file: `directory/config/seek/config.toml`.
+    public var configPath: String { Self.configPath(in: directory) }
+
+    static func configPath(in directory: String) -> String { directory + "/config/seek/config.toml" }
 
     /// Everything seekd printed so far.
     public var log: String { output.text }

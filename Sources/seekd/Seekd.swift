@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SeekConfig
 import SeekCore
 import SeekProtocol
 import SeekServer
@@ -13,6 +14,12 @@ struct Seekd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seekd",
         abstract: "Keeps a full-text index of directory trees fresh and serves searches over a Unix socket.",
+        discussion: """
+            Settings come from the command line, then from the configuration file \
+            ($XDG_CONFIG_HOME/seek/config.toml, ~/.config/seek/config.toml when XDG_CONFIG_HOME is unset): \
+            roots, exclude, settle_ms, max_file_size, hidden and ignore_files. Roots given on the command line \
+            replace the file's. A missing file is fine; a bad one stops seekd with exit status 2.
+            """,
         version: version
     )
 
@@ -24,17 +31,40 @@ struct Seekd: AsyncParsableCommand {
     @Option(help: "Index database path (default: $XDG_DATA_HOME/seek/index.sqlite3).")
     var index: String?
 
-    @Option(name: .customLong("settle-ms"), help: "How long a burst of file events settles before a pass, in ms.")
-    var settleMilliseconds = 20
+    @Option(
+        help: ArgumentHelp(
+            "Configuration file (default: $XDG_CONFIG_HOME/seek/config.toml, ~/.config/seek/config.toml).",
+            valueName: "path"
+        )
+    )
+    var config: String?
 
-    @Option(name: .customLong("max-file-size"), help: "Larger files are indexed by name only, in bytes.")
-    var maxFileSize: Int64 = 16 << 20
+    @Flag(name: .customLong("no-config"), help: "Read no configuration file.")
+    var noConfig = false
 
-    @Flag(help: "Index hidden files and directories.")
-    var hidden = false
+    @Option(
+        name: .customLong("settle-ms"),
+        help: "How long a burst of file events settles before a pass, in ms (default: 20)."
+    )
+    var settleMilliseconds: Int?
 
-    @Flag(name: .customLong("no-ignore"), help: "Do not read .gitignore and .ignore files.")
-    var noIgnore = false
+    @Option(
+        name: .customLong("max-file-size"),
+        help: "Larger files are indexed by name only, in bytes (default: 16 MiB)."
+    )
+    var maxFileSize: Int64?
+
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Index hidden files and directories, or do not (default: do not, unless the file says hidden = true)."
+    )
+    var hidden: Bool?
+
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Read .gitignore and .ignore files (or the file's ignore_files), or read none (default: read them)."
+    )
+    var ignore: Bool?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
@@ -55,15 +85,27 @@ struct Seekd: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw StartupError("unknown --log-level \(logLevel); use trace, debug, info, notice, warning or error")
         }
-        guard settleMilliseconds >= 0 else { throw StartupError("--settle-ms must be 0 or more") }
-        guard maxFileSize >= 0 else { throw StartupError("--max-file-size must be 0 or more") }
-        let roots = try RootPaths.resolve(roots)
+        if let settleMilliseconds, settleMilliseconds < 0 { throw StartupError("--settle-ms must be 0 or more") }
+        if let maxFileSize, maxFileSize < 0 { throw StartupError("--max-file-size must be 0 or more") }
+        let configFile = try readConfigFile()
+        let rootArguments = configFile.roots(commandLine: roots)
+        guard !rootArguments.isEmpty else {
+            let hint = noConfig ? "" : ", or roots = [...] in \(configFile.path)"
+            throw StartupError("give at least one directory to index: seekd DIR...\(hint)")
+        }
+        let roots: [BytePath]
+        do {
+            roots = try RootPaths.resolve(rootArguments)
+        } catch let error as StartupError where self.roots.isEmpty {
+            throw StartupError("\(error.message) (from roots in \(configFile.path))")
+        }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "seekd")
+        if configFile.wasRead { logger.info("configuration file read", metadata: ["config": "\(configFile.path)"]) }
         RootPaths.raiseOpenFileLimit()
 
         let socketPath = DefaultPaths.socket(flag: socket)
@@ -75,8 +117,8 @@ struct Seekd: AsyncParsableCommand {
                 configuration: EngineConfiguration(
                     roots: roots,
                     indexPath: indexPath,
-                    settle: .milliseconds(settleMilliseconds),
-                    policy: CrawlPolicy(includeHidden: hidden, useIgnoreFiles: !noIgnore, maxFileSize: maxFileSize),
+                    settle: .milliseconds(configFile.settleMilliseconds(commandLine: settleMilliseconds)),
+                    policy: configFile.crawlPolicy(hidden: hidden, useIgnoreFiles: ignore, maxFileSize: maxFileSize),
                     hooks: PassHooks.fromEnvironment(ProcessInfo.processInfo.environment),
                     watchLimit: ProcessInfo.processInfo.environment["SEEK_TEST_WATCH_LIMIT"].flatMap { Int($0) }
                 ),
@@ -99,6 +141,19 @@ struct Seekd: AsyncParsableCommand {
             throw StartupError("\(error)")
         }
         engine.close()
+    }
+
+    /// The file named by `--config`, which must exist, or the default one, which may be missing.
+    private func readConfigFile() throws -> SeekConfigFile {
+        if noConfig {
+            guard config == nil else { throw StartupError("give --config or --no-config, not both") }
+            return SeekConfigFile(path: SeekConfigFile.defaultPath())
+        }
+        do {
+            return try SeekConfigFile.load(path: config ?? SeekConfigFile.defaultPath(), mustExist: config != nil)
+        } catch {
+            throw StartupError(error.description)
+        }
     }
 }
 

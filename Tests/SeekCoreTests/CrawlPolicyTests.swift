@@ -141,10 +141,14 @@ import Testing
         #expect(Self.exclusion("/r/src/only-at-root", stack: Self.rootStack) == nil)
     }
 
-    @Test func noIgnoreKeepsIgnoredPaths() {
-        let policy = CrawlPolicy(useIgnoreFiles: false)
-        #expect(Self.exclusion("/r/a.log", policy: policy, stack: Self.rootStack) == nil)
-        #expect(Self.exclusion("/r/build", isDirectory: true, policy: policy, stack: Self.rootStack) == nil)
+    @Test func noIgnoreKeepsIgnoredPaths() throws {
+        try withTemporaryDirectory { root in
+            _ = try root.write(".gitignore", Array("*.log\nbuild/\n".utf8))
+            let policy = CrawlPolicy(useIgnoreFiles: false)
+            let stack = policy.rootStack(root)
+            #expect(Self.exclusion(root.description + "/a.log", policy: policy, stack: stack) == nil)
+            #expect(Self.exclusion(root.description + "/build", isDirectory: true, policy: policy, stack: stack) == nil)
+        }
     }
 
     @Test func hiddenIsReportedBeforeIgnoreRulesAndIgnoreRulesStillApplyWithIncludeHidden() {
@@ -220,6 +224,75 @@ import Testing
             _ = try root.write(".gitignore", Array("*\n".utf8))
             #expect(CrawlPolicy(useIgnoreFiles: false).ignoreFiles(in: root).isEmpty)
             #expect(CrawlPolicy().ignoreFiles(in: root).count == 1)
+        }
+    }
+
+    // MARK: Configuration excludes and ignore-file names
+
+    static func excludes(_ patterns: [(String, Int)]) -> [IgnoreRule] {
+        patterns.compactMap { IgnoreRule(line: Array($0.0.utf8), number: $0.1) }
+    }
+
+    static let configPath = Array("/home/ana/.config/seek/config.toml".utf8)
+
+    @Test func excludesApplyAtEveryRootAndNameTheConfigFileLineAndPattern() throws {
+        try withTemporaryDirectory { directory in
+            let policy = CrawlPolicy(
+                rootExcludes: Self.excludes([("build/", 3), ("/top.txt", 4)]),
+                rootExcludesSource: Self.configPath
+            )
+            for name in ["a", "b"] {
+                let root = directory.appending(Array(name.utf8))
+                try FileManager.default.createDirectory(atPath: root.description, withIntermediateDirectories: true)
+                let stack = policy.ignoreStack(for: root.appending(Array("src".utf8)), root: root)
+                let exclusion = Self.exclusion(
+                    root.description + "/src/build",
+                    isDirectory: true,
+                    policy: policy,
+                    stack: stack
+                )
+                #expect(exclusion?.reason == "ignored by /home/ana/.config/seek/config.toml:3 (build/)")
+                // Anchored patterns are anchored at each root.
+                #expect(
+                    Self.exclusion(root.description + "/top.txt", policy: policy, stack: policy.rootStack(root)) != nil
+                )
+                #expect(Self.exclusion(root.description + "/src/top.txt", policy: policy, stack: stack) == nil)
+            }
+        }
+    }
+
+    @Test func theRootsOwnIgnoreFilesBeatTheExcludes() throws {
+        try withTemporaryDirectory { root in
+            _ = try root.write(".gitignore", Array("!keep.log\n".utf8))
+            let policy = CrawlPolicy(rootExcludes: Self.excludes([("*.log", 1)]), rootExcludesSource: Self.configPath)
+            let stack = policy.rootStack(root)
+            #expect(Self.exclusion(root.description + "/other.log", policy: policy, stack: stack) != nil)
+            #expect(Self.exclusion(root.description + "/keep.log", policy: policy, stack: stack) == nil)
+        }
+    }
+
+    @Test func excludesStillApplyWithNoIgnore() throws {
+        try withTemporaryDirectory { root in
+            _ = try root.write(".gitignore", Array("*.txt\n".utf8))
+            let policy = CrawlPolicy(
+                useIgnoreFiles: false,
+                rootExcludes: Self.excludes([("*.log", 1)]),
+                rootExcludesSource: Self.configPath
+            )
+            let stack = policy.rootStack(root)
+            #expect(stack.files.map(\.path) == [Self.configPath])
+            #expect(Self.exclusion(root.description + "/a.log", policy: policy, stack: stack) != nil)
+            #expect(Self.exclusion(root.description + "/a.txt", policy: policy, stack: stack) == nil)
+        }
+    }
+
+    @Test func ignoreFileNamesChooseWhichFilesAreRead() throws {
+        try withTemporaryDirectory { root in
+            _ = try root.write(".gitignore", Array("*.a\n".utf8))
+            _ = try root.write(".rgignore", Array("*.b\n".utf8))
+            let policy = CrawlPolicy(ignoreFileNames: [Array(".rgignore".utf8)])
+            #expect(policy.ignoreFiles(in: root).map(\.path) == [root.appending(Array(".rgignore".utf8)).bytes])
+            #expect(CrawlPolicy(ignoreFileNames: []).ignoreFiles(in: root).isEmpty)
         }
     }
 

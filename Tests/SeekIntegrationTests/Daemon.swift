@@ -5,9 +5,17 @@ func withDaemon(
     files: [String: String] = [:],
     arguments: [String] = [],
     environment: [String: String] = [:],
+    roots: [String]? = nil,
+    config: String? = nil,
     _ body: (DaemonHarness) async throws -> Void
 ) async throws {
-    let daemon = try await DaemonHarness.start(files: files, arguments: arguments, environment: environment)
+    let daemon = try await DaemonHarness.start(
+        files: files,
+        arguments: arguments,
+        environment: environment,
+        roots: roots,
+        config: config
+    )
     do {
         try await body(daemon)
         await daemon.cleanUp()

@@ -70,7 +70,12 @@ struct SocketTests {
         let resolved = arguments.map { $0 == "ROOT" ? directory : $0 }
         var all = ["--socket", directory + "/s.sock"]
         if !resolved.contains("--index") { all += ["--index", directory + "/i.sqlite3"] }
-        let result = try await DaemonHarness.runTool("seekd", all + resolved)
+        // An empty directory as XDG_CONFIG_HOME: no configuration file supplies roots.
+        let result = try await DaemonHarness.runTool(
+            "seekd",
+            all + resolved,
+            environment: ["XDG_CONFIG_HOME": directory]
+        )
         #expect(result.status != 0)
         let lines = result.standardError.split(separator: "\n")
         #expect(lines.count == 1, "\(result.standardError)")

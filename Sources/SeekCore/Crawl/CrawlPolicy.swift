@@ -28,17 +28,39 @@ package enum Exclusion: Sendable, Equatable {
 /// What the crawl keeps: the rules of DESIGN.md "What is indexed", in one place for the crawl and `explain`.
 package struct CrawlPolicy: Sendable {
     package var includeHidden: Bool
+    /// False with `--no-ignore` (or `ignore_files = false`): no ignore file in the tree is read.
     package var useIgnoreFiles: Bool
     package var maxFileSize: Int64
+    /// The names of the ignore files read in every directory, in increasing precedence.
+    package var ignoreFileNames: [[UInt8]]
+    /// Patterns applied as if written in an ignore file at every root, below that root's own ignore files (the
+    /// configuration file's `exclude`); they apply with `--no-ignore` too.
+    package var rootExcludes: [IgnoreRule]
+    /// Where `rootExcludes` were written (the configuration file's path), as `explain` names it.
+    package var rootExcludesSource: [UInt8]
 
-    package static let ignoreFileNames: [[UInt8]] = [Array(".gitignore".utf8), Array(".ignore".utf8)]
+    /// `.gitignore` then `.ignore`, so that `.ignore` wins.
+    package static let defaultIgnoreFileNames: [[UInt8]] = [Array(".gitignore".utf8), Array(".ignore".utf8)]
     private static let gitName = Array(".git".utf8)
 
-    package init(includeHidden: Bool = false, useIgnoreFiles: Bool = true, maxFileSize: Int64 = 16 << 20) {
+    package init(
+        includeHidden: Bool = false,
+        useIgnoreFiles: Bool = true,
+        maxFileSize: Int64 = 16 << 20,
+        ignoreFileNames: [[UInt8]] = CrawlPolicy.defaultIgnoreFileNames,
+        rootExcludes: [IgnoreRule] = [],
+        rootExcludesSource: [UInt8] = []
+    ) {
         self.includeHidden = includeHidden
         self.useIgnoreFiles = useIgnoreFiles
         self.maxFileSize = maxFileSize
+        self.ignoreFileNames = ignoreFileNames
+        self.rootExcludes = rootExcludes
+        self.rootExcludesSource = rootExcludesSource
     }
+
+    /// The names of the ignore files that are read: none with `--no-ignore`. Changing one rescans its directory.
+    package var ruleFileNames: [[UInt8]] { useIgnoreFiles ? ignoreFileNames : [] }
 
     package var extractor: ContentExtractor { ContentExtractor(maxFileSize: maxFileSize) }
 
@@ -55,28 +77,35 @@ package struct CrawlPolicy: Sendable {
         if !includeHidden, name.first == UInt8(ascii: ".") {
             return .hidden(String(decoding: name, as: UTF8.self), isDirectory: isDirectory)
         }
-        if useIgnoreFiles, let decision = stack.decision(forAbsolutePath: path.bytes, isDirectory: isDirectory),
-            decision.isIgnored
-        {
+        // The stack holds only what this policy reads: no ignore files with `--no-ignore`, but still the excludes.
+        if let decision = stack.decision(forAbsolutePath: path.bytes, isDirectory: isDirectory), decision.isIgnored {
             return .ignored(decision)
         }
         return nil
     }
 
-    /// The ignore files found in `directory` (`.gitignore` then `.ignore`, so `.ignore` wins); none with
+    /// The ignore files found in `directory` (by default `.gitignore` then `.ignore`, so `.ignore` wins); none with
     /// `--no-ignore`. An unreadable ignore file counts as empty.
     package func ignoreFiles(in directory: BytePath) -> [IgnoreFile] {
-        guard useIgnoreFiles else { return [] }
-        return Self.ignoreFileNames.compactMap { name in
+        ruleFileNames.compactMap { name in
             let path = directory.appending(name)
             guard let contents = Self.readSmallFile(path) else { return nil }
             return IgnoreFile(path: path.bytes, contents: contents)
         }
     }
 
+    /// The stack governing the entries of `root`: the configuration's excludes, then the root's own ignore files,
+    /// which beat them (as git's `.gitignore` files beat `core.excludesFile`).
+    package func rootStack(_ root: BytePath) -> IgnoreStack {
+        let excludes =
+            rootExcludes.isEmpty
+            ? [] : [IgnoreFile(path: rootExcludesSource, directory: root.bytes, rules: rootExcludes)]
+        return IgnoreStack.empty.pushing(excludes + ignoreFiles(in: root))
+    }
+
     /// The stack for `directory`, reading the ignore files of `root` and every directory down to it.
     package func ignoreStack(for directory: BytePath, root: BytePath) -> IgnoreStack {
-        var stack = IgnoreStack.empty.pushing(ignoreFiles(in: root))
+        var stack = rootStack(root)
         var current = root
         for component in directory.relative(to: root).split(separator: BytePath.slash) {
             current = current.appending(component)

@@ -25,6 +25,14 @@ package struct IgnoreFile: Sendable {
         self.rules = rules
     }
 
+    /// Rules that come from elsewhere but apply as if written in an ignore file in `directory`: the configuration
+    /// file's `exclude` patterns, applied at every root. `path` names their source for `explain`.
+    package init(path: [UInt8], directory: [UInt8], rules: [IgnoreRule]) {
+        self.path = path
+        self.directory = directory
+        self.rules = rules
+    }
+
     /// The last rule matching the path (relative to `directory`), or nil.
     package func lastMatch(relativePath: some Collection<UInt8>, isDirectory: Bool) -> IgnoreRule? {
         IgnoreRule.withContiguousBytes(relativePath) { bytes in

@@ -18,7 +18,12 @@ package final class SeekEngine: Sendable {
         store = try IndexStore(path: configuration.indexPath, logger: logger)
         try await store.reconcile(roots: configuration.roots, settings: configuration.contentSettings)
         let progress = PassProgress()
-        let watcher = InotifyWatcher(roots: configuration.roots, logger: logger, watchLimit: configuration.watchLimit)
+        let watcher = InotifyWatcher(
+            roots: configuration.roots,
+            ruleFileNames: configuration.policy.ruleFileNames,
+            logger: logger,
+            watchLimit: configuration.watchLimit
+        )
         self.watcher = watcher
         let pass = IndexPass(
             store: store,
@@ -117,7 +122,7 @@ package final class SeekEngine: Sendable {
             let roots = roots.map(\.description).joined(separator: ", ")
             return Explanation(state: .outsideRoots, reason: "not under any root (roots: \(roots))")
         }
-        var stack = IgnoreStack.empty.pushing(policy.ignoreFiles(in: root))
+        var stack = policy.rootStack(root)
         var current = root
         let components = path.relative(to: root).split(separator: BytePath.slash)
         for (index, component) in components.enumerated() {

@@ -176,7 +176,7 @@ private struct PassRun {
         if let cached = stacks[directory] { return cached }
         let stack: IgnoreStack
         if directory == root {
-            stack = IgnoreStack.empty.pushing(pass.policy.ignoreFiles(in: root))
+            stack = pass.policy.rootStack(root)
         } else {
             stack = try await self.stack(for: directory.parent, root: root).pushing(
                 pass.policy.ignoreFiles(in: directory)

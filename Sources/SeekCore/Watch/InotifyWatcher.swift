@@ -41,6 +41,8 @@ package final class InotifyWatcher: Service, Sendable {
 
     private let state = Mutex(State())
     private let roots: [BytePath]
+    /// Ignore-file names: a change to one of them rescans its directory instead of checking one path.
+    private let ruleFileNames: [[UInt8]]
     private let logger: Logger
     private let handler = Mutex<(@Sendable ([FileEvent]) -> Void)?>(nil)
     private let wakeDescriptor = Mutex<Int32>(-1)
@@ -49,8 +51,14 @@ package final class InotifyWatcher: Service, Sendable {
     /// A test hook: behave as if the kernel refused watches (ENOSPC) beyond this many.
     private let watchLimit: Int?
 
-    package init(roots: [BytePath], logger: Logger, watchLimit: Int? = nil) {
+    package init(
+        roots: [BytePath],
+        ruleFileNames: [[UInt8]] = CrawlPolicy.defaultIgnoreFileNames,
+        logger: Logger,
+        watchLimit: Int? = nil
+    ) {
         self.roots = roots
+        self.ruleFileNames = ruleFileNames
         self.logger = logger
         self.watchLimit = watchLimit
     }
@@ -376,7 +384,7 @@ package final class InotifyWatcher: Service, Sendable {
             waiter?.resume()
             return
         }
-        if CrawlPolicy.ignoreFileNames.contains(where: { $0.elementsEqual(name) }) {
+        if ruleFileNames.contains(where: { $0.elementsEqual(name) }) {
             events.append(.rulesChanged(directory))
         } else {
             events.append(.changed(path))
