@@ -28,7 +28,7 @@ struct Reindex: AsyncParsableCommand {
     @Flag(help: "Return once the work is committed.")
     var wait = false
 
-    @Argument(help: "Files or directories under the roots.")
+    @Argument(help: "Files or directories under the roots.", completion: .file())
     var paths: [String] = []
 
     func run() async throws {
@@ -95,7 +95,7 @@ struct Why: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Argument(help: "A file or directory.")
+    @Argument(help: "A file or directory.", completion: .file())
     var path: String
 
     func run() async throws {

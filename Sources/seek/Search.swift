@@ -35,7 +35,7 @@ struct Search: AsyncParsableCommand {
     @Flag(help: "Pass the query to SQLite FTS5 as is.")
     var fts5 = false
 
-    @Option(help: "Only files under this directory (repeatable).")
+    @Option(help: "Only files under this directory (repeatable).", completion: .directory)
     var path: [String] = []
 
     @Option(help: "Colour: auto (on a terminal, unless NO_COLOR is set), always or never.")
