@@ -95,6 +95,30 @@ struct IndexingTests {
         }
     }
 
+    /// `reindex` of a path whose directory component is a symlink indexes nothing through it and sets no watch
+    /// there.
+    @Test func reindexThroughASymlinkedDirectoryIndexesNothing() async throws {
+        try await withDaemon(files: ["kept.txt": "kept"]) { (daemon: DaemonHarness) async throws in
+            let outside = daemon.directory + "/outside"
+            try FileManager.default.createDirectory(atPath: outside + "/sub/deeper", withIntermediateDirectories: true)
+            try Data("outsider words".utf8).write(to: URL(fileURLWithPath: outside + "/sub/secret.txt"))
+            try Data("outsider deeper".utf8).write(to: URL(fileURLWithPath: outside + "/sub/deeper/more.txt"))
+            try FileManager.default.createSymbolicLink(atPath: daemon.root + "/link", withDestinationPath: outside)
+            try await daemon.sync()
+            let before = try await daemon.status()
+            let paths = [
+                daemon.root + "/link/sub", daemon.root + "/link/sub/secret.txt", daemon.root + "/link/sub/deeper",
+            ]
+            for path in paths {
+                _ = try await daemon.call(.reindex, ReindexParams(paths: [path], wait: true), as: GenerationResult.self)
+            }
+            #expect(try await daemon.paths("outsider").isEmpty)
+            let after = try await daemon.status()
+            #expect(after.files == 1)
+            #expect(after.watches == before.watches)
+        }
+    }
+
     @Test func reindexPicksUpEditsAndDeletions() async throws {
         try await withDaemon(files: ["a.txt": "first version", "b.txt": "doomed"]) {
             (daemon: DaemonHarness) async throws in

@@ -64,29 +64,31 @@ package struct CrawlPolicy: Sendable {
     }
 
     /// The ignore files found in `directory` (`.gitignore` then `.ignore`, so `.ignore` wins); none with
-    /// `--no-ignore`. An unreadable ignore file counts as empty.
-    package func ignoreFiles(in directory: BytePath) -> [IgnoreFile] {
+    /// `--no-ignore`. An unreadable ignore file counts as empty. With `root`, they are read without following any
+    /// symlink between the root and them.
+    package func ignoreFiles(in directory: BytePath, root: BytePath? = nil) -> [IgnoreFile] {
         guard useIgnoreFiles else { return [] }
         return Self.ignoreFileNames.compactMap { name in
             let path = directory.appending(name)
-            guard let contents = Self.readSmallFile(path) else { return nil }
+            guard let contents = Self.readSmallFile(path, root: root) else { return nil }
             return IgnoreFile(path: path.bytes, contents: contents)
         }
     }
 
     /// The stack for `directory`, reading the ignore files of `root` and every directory down to it.
     package func ignoreStack(for directory: BytePath, root: BytePath) -> IgnoreStack {
-        var stack = IgnoreStack.empty.pushing(ignoreFiles(in: root))
+        var stack = IgnoreStack.empty.pushing(ignoreFiles(in: root, root: root))
         var current = root
         for component in directory.relative(to: root).split(separator: BytePath.slash) {
             current = current.appending(component)
-            stack = stack.pushing(ignoreFiles(in: current))
+            stack = stack.pushing(ignoreFiles(in: current, root: root))
         }
         return stack
     }
 
-    private static func readSmallFile(_ path: BytePath) -> [UInt8]? {
-        guard case .bytes(let bytes)? = try? ContentExtractor.read(path, limit: 1 << 20, stopAtNUL: false) else {
+    private static func readSmallFile(_ path: BytePath, root: BytePath?) -> [UInt8]? {
+        guard case .bytes(let bytes)? = try? ContentExtractor.read(path, limit: 1 << 20, stopAtNUL: false, root: root)
+        else {
             return nil
         }
         return bytes
