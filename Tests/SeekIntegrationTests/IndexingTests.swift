@@ -119,6 +119,24 @@ struct IndexingTests {
         }
     }
 
+    /// A root deleted and made again as a symlink is not followed: nothing of the link's target is indexed, and no
+    /// sync cookie is written there.
+    @Test func rootReplacedByASymlinkIsNotFollowed() async throws {
+        try await withDaemon(files: ["r.txt": "rooted"]) { (daemon: DaemonHarness) async throws in
+            let outside = daemon.directory + "/outside"
+            try FileManager.default.createDirectory(atPath: outside + "/sub", withIntermediateDirectories: true)
+            try Data("outsider words".utf8).write(to: URL(fileURLWithPath: outside + "/sub/secret.txt"))
+            try await daemon.sync()
+            try FileManager.default.removeItem(atPath: daemon.root)
+            try await daemon.sync()
+            try FileManager.default.createSymbolicLink(atPath: daemon.root, withDestinationPath: outside)
+            try await daemon.sync()
+            #expect(try await daemon.paths("outsider").isEmpty)
+            #expect(try await daemon.status().files == 0)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: outside) == ["sub"])
+        }
+    }
+
     @Test func reindexPicksUpEditsAndDeletions() async throws {
         try await withDaemon(files: ["a.txt": "first version", "b.txt": "doomed"]) {
             (daemon: DaemonHarness) async throws in
