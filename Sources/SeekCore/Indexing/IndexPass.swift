@@ -346,6 +346,7 @@ private struct PassRun {
     private mutating func flush(completesPass: Bool) async throws {
         if batch.isEmpty && !completesPass { return }
         try await finishCommit()
+        pass.watcher?.forgetUnwatched(under: batch.purgedDirectories)
         let store = pass.store
         let full = batch
         committing = (
@@ -376,6 +377,7 @@ private struct PassRun {
     /// Commits the unflushed batch of a cancelled pass in a task that cancellation does not reach, and awaits it.
     mutating func commitPartial() async throws {
         guard !batch.isEmpty else { return }
+        pass.watcher?.forgetUnwatched(under: batch.purgedDirectories)
         let store = pass.store
         let partial = batch
         let unmatched = try await Task { try await store.commit(partial) }.value

@@ -71,6 +71,17 @@ package final class InotifyWatcher: Service, Sendable {
     /// Directories that could not be watched: `sync` and the periodic rescan look at them.
     package var unwatchedDirectories: [BytePath] { state.withLock { Array($0.unwatched) } }
 
+    /// Directories the index let go of (gone, excluded, or reached through a symlink): they and everything below
+    /// them leave the unwatched set, so `watch_errors` and the periodic rescans count only directories that are
+    /// still crawled. One that comes back is watched again, or joins the set again, when its parent's scan finds it.
+    package func forgetUnwatched(under directories: [BytePath]) {
+        guard !directories.isEmpty else { return }
+        state.withLock { state in
+            guard !state.unwatched.isEmpty else { return }
+            state.unwatched = state.unwatched.filter { path in !directories.contains { path.isWithin($0) } }
+        }
+    }
+
     /// Claims a rescan that an overflow deferred (backoff): a `sync` must not answer before it.
     package func takeDeferredOverflowRescan() -> Bool {
         state.withLock { state in
