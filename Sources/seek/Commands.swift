@@ -29,7 +29,9 @@ struct Status: AsyncParsableCommand {
                 + "\(status.queries.failed) failed",
         ]
         if let error = status.lastError { lines.append("last error: \(error)") }
-        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        // Roots and errors may hold names someone else chose: no control character reaches the terminal.
+        let text = lines.map(OutputStyle.visible).joined(separator: "\n")
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 }
 
@@ -91,7 +93,9 @@ struct Why: AsyncParsableCommand {
             try await connection.call(.explain, params, as: ExplainResult.self)
         }
         if connection.json { return try connection.printJSON(result) }
-        FileHandle.standardOutput.write(Data("\(result.path): \(result.state.rawValue): \(result.reason)\n".utf8))
+        // The path and the reason (which may quote an ignore rule) may hold names someone else chose.
+        let line = OutputStyle.visible("\(result.path): \(result.state.rawValue): \(result.reason)")
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }
 
