@@ -12,12 +12,19 @@ public enum SeekClientError: Error, CustomStringConvertible, Equatable {
     case connectionClosed
     /// The daemon sent something that is not a protocol response.
     case malformedResponse(String)
+    /// The process serving the socket belongs to another user (or could not be identified): a socket in a
+    /// directory someone else controls. Nothing was sent to it.
+    case untrustedDaemon(socketPath: String, uid: UInt32?)
 
     public var description: String {
         switch self {
         case .daemonNotRunning(let path): "no seekd is running on \(path) (start one with: seekd DIR)"
         case .connectionClosed: "seekd closed the connection"
         case .malformedResponse(let line): "seekd sent a malformed response: \(line.prefix(200))"
+        case .untrustedDaemon(let path, let uid?):
+            "\(path) is served by uid \(uid), neither you nor root; refusing to talk to it"
+        case .untrustedDaemon(let path, nil):
+            "cannot tell who serves \(path); refusing to talk to it"
         }
     }
 }
@@ -32,12 +39,15 @@ public struct SeekConnection: ~Copyable {
     /// Responses read while waiting for another id.
     private var early: [RequestID: Response] = [:]
 
-    /// Connects, runs `body`, and closes the connection on every path.
+    /// Connects, checks that the daemon is our own user's or root's, runs `body`, and closes the connection on
+    /// every path.
     public static func with<T: Sendable>(
         socketPath: String,
         _ body: (inout SeekConnection) async throws -> T
     ) async throws -> T {
-        try await connect(socketPath: socketPath).executeThenClose { inbound, outbound in
+        let channel = try await connect(socketPath: socketPath)
+        return try await channel.executeThenClose { inbound, outbound in
+            try await checkDaemon(channel.channel, socketPath: socketPath)
             var connection = SeekConnection(lines: inbound.makeAsyncIterator(), outbound: outbound)
             return try await body(&connection)
         }
@@ -57,6 +67,15 @@ public struct SeekConnection: ~Copyable {
                 }
         } catch {
             throw SeekClientError.daemonNotRunning(socketPath: socketPath)
+        }
+    }
+
+    /// Checks who serves the socket before anything is sent: only our own user or root. Throwing from inside
+    /// `executeThenClose` closes the connection.
+    private static func checkDaemon(_ channel: any Channel, socketPath: String) async throws {
+        let daemon = await DaemonIdentity.of(channel)
+        guard let daemon, daemon.isTrusted else {
+            throw SeekClientError.untrustedDaemon(socketPath: socketPath, uid: daemon?.uid)
         }
     }
 
@@ -108,7 +127,9 @@ public struct SeekConnection: ~Copyable {
         socketPath: String,
         _ body: (SeekRequester, AsyncThrowingStream<Response, any Error>) async throws -> T
     ) async throws -> T {
-        try await connect(socketPath: socketPath).executeThenClose { inbound, outbound in
+        let channel = try await connect(socketPath: socketPath)
+        return try await channel.executeThenClose { inbound, outbound in
+            try await checkDaemon(channel.channel, socketPath: socketPath)
             let requester = SeekRequester(outbound: outbound)
             let (responses, continuation) = AsyncThrowingStream.makeStream(of: Response.self)
             return try await withThrowingTaskGroup(of: Void.self) { group in

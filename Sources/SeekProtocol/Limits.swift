@@ -12,4 +12,8 @@ public enum ProtocolLimits {
     /// Requests in flight on one connection before -32003.
     public static let maxInFlightPerConnection = 64
     public static let defaultHighlight = ["<mark>", "</mark>"]
+    /// Longest `highlight` marker, in bytes: a snippet repeats its markers, so they bound the answer's size.
+    public static let maxHighlightMarkerBytes = 64
+    /// Most entries in a search's `paths`: each scope is a few SQL parameters of the statement.
+    public static let maxSearchPaths = 64
 }

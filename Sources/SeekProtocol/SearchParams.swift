@@ -61,6 +61,11 @@ public struct SearchParams: Sendable, Equatable, Encodable {
             guard !paths.isEmpty else {
                 throw .invalidParams("\"paths\" must not be empty; omit it to search every root")
             }
+            guard paths.count <= ProtocolLimits.maxSearchPaths else {
+                throw .invalidParams(
+                    "\"paths\" holds \(paths.count) entries; at most \(ProtocolLimits.maxSearchPaths) are allowed"
+                )
+            }
             for path in paths where !path.hasPrefix("/") {
                 throw .invalidParams("\"paths\" must hold absolute paths; \"\(path)\" is relative")
             }
@@ -71,6 +76,12 @@ public struct SearchParams: Sendable, Equatable, Encodable {
         highlight = try reader.strings("highlight") ?? ProtocolLimits.defaultHighlight
         guard highlight.count == 2 else {
             throw .invalidParams("\"highlight\" must be an array of 2 strings: the opening and closing marker")
+        }
+        for marker in highlight where marker.utf8.count > ProtocolLimits.maxHighlightMarkerBytes {
+            throw .invalidParams(
+                "\"highlight\" markers may be at most \(ProtocolLimits.maxHighlightMarkerBytes) bytes each; "
+                    + "one has \(marker.utf8.count)"
+            )
         }
     }
 

@@ -53,7 +53,7 @@ package final class SeekServer: Service, Sendable {
                     }
                 }
         }
-        chmod(socketPath, 0o600)
+        SocketPath.restrictMode(socketPath)
         logger.info("seekd listening", metadata: ["socket": "\(socketPath)"])
         defer { unlink(socketPath) }
 

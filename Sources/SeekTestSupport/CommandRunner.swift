@@ -4,8 +4,12 @@ import Glibc
 /// What a finished command printed and how it ended.
 public struct CommandResult: Sendable {
     public var status: Int32
-    public var standardOutput: String
+    /// Standard output exactly as written.
+    public var standardOutputBytes: [UInt8]
     public var standardError: String
+
+    /// Standard output decoded as UTF-8 (U+FFFD for invalid bytes).
+    public var standardOutput: String { String(decoding: standardOutputBytes, as: UTF8.self) }
 }
 
 extension DaemonHarness {
@@ -98,9 +102,13 @@ extension DaemonHarness {
         started(pid)
         async let standardOutput = readToEnd(output[0])
         async let standardError = readToEnd(errors[0])
-        let (text, errorText) = await (standardOutput, standardError)
+        let (bytes, errorBytes) = await (standardOutput, standardError)
         let status = await reap(pid)
-        return CommandResult(status: status, standardOutput: text, standardError: errorText)
+        return CommandResult(
+            status: status,
+            standardOutputBytes: bytes,
+            standardError: String(decoding: errorBytes, as: UTF8.self)
+        )
     }
 
     private static func withCStrings<T>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> T) -> T {
@@ -110,7 +118,7 @@ extension DaemonHarness {
     }
 
     /// Reads a descriptor to its end on a thread of its own, then closes it.
-    private static func readToEnd(_ descriptor: Int32) async -> String {
+    private static func readToEnd(_ descriptor: Int32) async -> [UInt8] {
         await withCheckedContinuation { continuation in
             Thread {
                 var data: [UInt8] = []
@@ -122,7 +130,7 @@ extension DaemonHarness {
                     data.append(contentsOf: buffer[..<count])
                 }
                 close(descriptor)
-                continuation.resume(returning: String(decoding: data, as: UTF8.self))
+                continuation.resume(returning: data)
             }.start()
         }
     }

@@ -14,7 +14,9 @@ struct Status: AsyncParsableCommand {
             try await connection.call(.status, NoParams(), as: StatusResult.self)
         }
         if connection.json { return try connection.printJSON(status) }
-        FileHandle.standardOutput.write(Data((StatusReport(status).lines.joined(separator: "\n") + "\n").utf8))
+        // Roots and errors may hold names someone else chose: no control character reaches the terminal.
+        let text = StatusReport(status).lines.map(OutputStyle.visible).joined(separator: "\n")
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 }
 
@@ -104,6 +106,8 @@ struct Why: AsyncParsableCommand {
             try await connection.call(.explain, params, as: ExplainResult.self)
         }
         if connection.json { return try connection.printJSON(result) }
-        FileHandle.standardOutput.write(Data("\(result.path): \(result.state.rawValue): \(result.reason)\n".utf8))
+        // The path and the reason (which may quote an ignore rule) may hold names someone else chose.
+        let line = OutputStyle.visible("\(result.path): \(result.state.rawValue): \(result.reason)")
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }

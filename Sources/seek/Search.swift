@@ -23,8 +23,19 @@ struct Search: AsyncParsableCommand {
     @Flag(help: "Wait until every change made so far is indexed before searching.")
     var sync = false
 
-    @Flag(help: "Print absolute paths only, one per line (for pipelines and fzf).")
+    @Flag(
+        help: """
+            Print absolute paths only, one per line, as their exact bytes (for pipelines and fzf). Line-based: a name \
+            holding a newline reads as two; use --null for such names.
+            """
+    )
     var plain = false
+
+    @Flag(
+        name: [.customLong("null"), .customShort("0")],
+        help: "Print absolute paths only, each ended by a NUL byte, as their exact bytes (for xargs -0)."
+    )
+    var null = false
 
     @Flag(
         name: [.short, .long],
@@ -58,7 +69,7 @@ struct Search: AsyncParsableCommand {
             timeoutMilliseconds: timeoutMilliseconds,
             paths: path.isEmpty ? nil : path.map(absolutePath),
             sync: sync,
-            snippet: !plain,
+            snippet: !plain && !null,
             highlight: style.highlight
         )
         let json = connection.json
@@ -72,17 +83,19 @@ struct Search: AsyncParsableCommand {
         }
         let result = try response.decodeResult(SearchResult.self)
         if !json {
-            var output = ""
+            // --plain and --null: exact bytes for programs; otherwise text for a person, control characters escaped.
+            var output = Data()
             for hit in result.hits {
-                if plain {
-                    output += hit.path + "\n"
+                if null || plain {
+                    output += hit.pathBytes.flatMap { Data(base64Encoded: $0) } ?? Data(hit.path.utf8)
+                    output.append(null ? 0 : 0x0A)
                 } else {
-                    output += style.path(hit.path) + "\n"
-                    if let snippet = hit.snippet, !snippet.isEmpty { output += OutputStyle.oneLine(snippet) + "\n" }
-                    output += "\n"
+                    var text = style.path(hit.path) + "\n"
+                    if let snippet = hit.snippet, !snippet.isEmpty { text += style.snippet(snippet) + "\n" }
+                    output += Data((text + "\n").utf8)
                 }
             }
-            FileHandle.standardOutput.write(Data(output.utf8))
+            FileHandle.standardOutput.write(output)
         }
         if result.hits.isEmpty { throw ExitCode(1) }
     }

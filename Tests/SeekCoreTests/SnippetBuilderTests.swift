@@ -1,3 +1,4 @@
+import Foundation
 import SeekCore
 import Testing
 
@@ -19,6 +20,23 @@ import Testing
         #expect(result.contains("[alpha] [beta] together"))
         #expect(result.hasPrefix("…"))
         #expect(result.hasSuffix("…"))
+    }
+
+    @Test func matchPastTheScanLimitShowsTheStart() {
+        let filler = String(repeating: "pad ", count: SnippetBuilder.scanLimit / 4)
+        let result = Self.snippet(#""zebra""#, filler + "zebra")
+        #expect(!result.contains("[zebra]"))
+        #expect(result.hasPrefix("pad pad"))
+        #expect(Self.snippet(#""zebra""#, String(filler.dropFirst(8)) + "zebra").contains("[zebra]"))
+    }
+
+    /// docs/PROTOCOL.md tells client authors how much of a file snippets come from; it must say what the code does.
+    @Test func protocolDocStatesTheScanLimit() throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "../../docs/PROTOCOL.md"
+        )
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        #expect(text.contains("computed from the first \(SnippetBuilder.scanLimit >> 10) KiB of a file's"))
     }
 
     @Test func noMatchInTextShowsItsStart() {

@@ -95,6 +95,48 @@ struct IndexingTests {
         }
     }
 
+    /// `reindex` of a path whose directory component is a symlink indexes nothing through it and sets no watch
+    /// there.
+    @Test func reindexThroughASymlinkedDirectoryIndexesNothing() async throws {
+        try await withDaemon(files: ["kept.txt": "kept"]) { (daemon: DaemonHarness) async throws in
+            let outside = daemon.directory + "/outside"
+            try FileManager.default.createDirectory(atPath: outside + "/sub/deeper", withIntermediateDirectories: true)
+            try Data("outsider words".utf8).write(to: URL(fileURLWithPath: outside + "/sub/secret.txt"))
+            try Data("outsider deeper".utf8).write(to: URL(fileURLWithPath: outside + "/sub/deeper/more.txt"))
+            try FileManager.default.createSymbolicLink(atPath: daemon.root + "/link", withDestinationPath: outside)
+            try await daemon.sync()
+            let before = try await daemon.status()
+            let paths = [
+                daemon.root + "/link/sub", daemon.root + "/link/sub/secret.txt", daemon.root + "/link/sub/deeper",
+            ]
+            for path in paths {
+                _ = try await daemon.call(.reindex, ReindexParams(paths: [path], wait: true), as: GenerationResult.self)
+            }
+            #expect(try await daemon.paths("outsider").isEmpty)
+            let after = try await daemon.status()
+            #expect(after.files == 1)
+            #expect(after.watches == before.watches)
+        }
+    }
+
+    /// A root deleted and made again as a symlink is not followed: nothing of the link's target is indexed, and no
+    /// sync cookie is written there.
+    @Test func rootReplacedByASymlinkIsNotFollowed() async throws {
+        try await withDaemon(files: ["r.txt": "rooted"]) { (daemon: DaemonHarness) async throws in
+            let outside = daemon.directory + "/outside"
+            try FileManager.default.createDirectory(atPath: outside + "/sub", withIntermediateDirectories: true)
+            try Data("outsider words".utf8).write(to: URL(fileURLWithPath: outside + "/sub/secret.txt"))
+            try await daemon.sync()
+            try FileManager.default.removeItem(atPath: daemon.root)
+            try await daemon.sync()
+            try FileManager.default.createSymbolicLink(atPath: daemon.root, withDestinationPath: outside)
+            try await daemon.sync()
+            #expect(try await daemon.paths("outsider").isEmpty)
+            #expect(try await daemon.status().files == 0)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: outside) == ["sub"])
+        }
+    }
+
     @Test func reindexPicksUpEditsAndDeletions() async throws {
         try await withDaemon(files: ["a.txt": "first version", "b.txt": "doomed"]) {
             (daemon: DaemonHarness) async throws in

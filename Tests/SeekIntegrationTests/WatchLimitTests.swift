@@ -26,6 +26,29 @@ struct WatchLimitTests {
         }
     }
 
+    /// A directory that could not be watched and is then deleted leaves `watch_errors` and the periodic rescans.
+    @Test func deletedUnwatchedDirectoriesAreNoLongerCounted() async throws {
+        let files = ["a/one.txt": "first", "b/two.txt": "second", "c/d/three.txt": "third"]
+        try await withDaemon(files: files, environment: ["SEEK_TEST_WATCH_LIMIT": "2"]) {
+            (daemon: DaemonHarness) async throws in
+            try await daemon.sync()
+            #expect(try await daemon.status().watchErrors == 3)
+            for name in ["a", "b", "c"] { try FileManager.default.removeItem(atPath: daemon.root + "/" + name) }
+            try await daemon.sync()
+            let status = try await daemon.status()
+            #expect(status.watchErrors == 0)
+            #expect(status.watches == 1)
+            #expect(status.files == 0)
+            // New directories are watched up to the limit again, and counted beyond it.
+            try daemon.write("back", to: "e/back.txt")
+            try daemon.write("back", to: "f/back.txt")
+            #expect(try await daemon.paths("back").count == 2)
+            let refilled = try await daemon.status()
+            #expect(refilled.watches == 2)
+            #expect(refilled.watchErrors == 1)
+        }
+    }
+
     /// Lowers `fs.inotify.max_queued_events` only while seekd creates its inotify instance (the limit is read then),
     /// and restores it at once.
     @Test(.enabled(if: getuid() == 0)) func queueOverflowTriggersARescanAndSyncStillHolds() async throws {

@@ -203,6 +203,20 @@ import Testing
             #expect(error?.message.contains("paths") == true)
         }
 
+        @Test func upToSixtyFourPathsAreAccepted() throws {
+            let paths = (0..<ProtocolLimits.maxSearchPaths).map { JSONValue.string("/r/\($0)") }
+            #expect(try Self.search(["query": .string("x"), "paths": .array(paths)]).paths?.count == 64)
+        }
+
+        @Test(arguments: [65, 1000, 50_000])
+        func moreThanSixtyFourPathsAreInvalidParams(count: Int) {
+            let paths = (0..<count).map { JSONValue.string("/r/\($0)") }
+            let error = ParamsTests.expectInvalidParams {
+                _ = try Self.search(["query": .string("x"), "paths": .array(paths)])
+            }
+            #expect(error?.message.contains("at most 64") == true)
+        }
+
         @Test func channelIsAnyString() throws {
             #expect(try Self.search(["query": .string("x"), "channel": .string("palette ✓")]).channel == "palette ✓")
         }
@@ -232,6 +246,23 @@ import Testing
         func highlightIsTwoStrings(markers: [String]) throws {
             let params = try Self.search(["query": .string("x"), "highlight": .array(markers.map { .string($0) })])
             #expect(params.highlight == markers)
+        }
+
+        @Test func markersOfSixtyFourBytesAreAccepted() throws {
+            let marker = String(repeating: "é", count: 32)  // 64 bytes of UTF-8
+            let params = try Self.search(["query": .string("x"), "highlight": .array([.string(marker), .string("")])])
+            #expect(params.highlight == [marker, ""])
+        }
+
+        @Test(arguments: [
+            [String(repeating: "<", count: 65), "</b>"], ["<b>", String(repeating: "é", count: 33)],
+            [String(repeating: "x", count: 1 << 19), "y"],
+        ])
+        func markersLongerThanSixtyFourBytesAreInvalidParams(markers: [String]) {
+            let error = ParamsTests.expectInvalidParams {
+                _ = try Self.search(["query": .string("x"), "highlight": .array(markers.map { .string($0) })])
+            }
+            #expect(error?.message.contains("at most 64 bytes") == true)
         }
 
         @Test(arguments: [

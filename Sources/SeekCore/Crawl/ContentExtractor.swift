@@ -38,9 +38,10 @@ package struct ContentExtractor: Sendable {
     }
 
     /// Reads the file. Checks for cancellation between chunks, so a huge read stops when its pass is superseded.
-    package func extract(_ path: BytePath, size: Int64) throws(CancellationError) -> Content {
+    /// With `root`, no symlink between the root and the file is followed (see `read`).
+    package func extract(_ path: BytePath, size: Int64, root: BytePath? = nil) throws(CancellationError) -> Content {
         if size > maxFileSize { return .tooLarge }
-        switch try Self.read(path, limit: maxFileSize, stopAtNUL: true) {
+        switch try Self.read(path, limit: maxFileSize, stopAtNUL: true, root: root) {
         case .bytes(let bytes): return .text(String(decoding: bytes, as: UTF8.self))
         case .nul(let offset): return .binary(nulOffset: offset)
         case .tooLarge: return .tooLarge
@@ -57,11 +58,26 @@ package struct ContentExtractor: Sendable {
         case failed(errno: Int32)
     }
 
-    /// Reads a regular file of at most `limit` bytes, without following symlinks or blocking on FIFOs.
-    package static func read(_ path: BytePath, limit: Int64, stopAtNUL: Bool) throws(CancellationError) -> ReadOutcome {
+    /// Reads a regular file of at most `limit` bytes, without following symlinks or blocking on FIFOs. With `root`,
+    /// no directory between the root and the file may be a symlink either (`NoFollowOpen`); without it, only the
+    /// last component is not followed.
+    package static func read(
+        _ path: BytePath,
+        limit: Int64,
+        stopAtNUL: Bool,
+        root: BytePath? = nil
+    ) throws(CancellationError) -> ReadOutcome {
         // O_NONBLOCK: if the file was swapped for a FIFO since lstat, opening must not hang.
-        let descriptor = path.withCString { open($0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) }
-        guard descriptor >= 0 else { return .failed(errno: errno) }
+        let flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK
+        let descriptor: Int32
+        if let root {
+            do { descriptor = try NoFollowOpen.open(path, root: root, flags: flags) } catch {
+                return .failed(errno: error.code)
+            }
+        } else {
+            descriptor = path.withCString { open($0, flags) }
+            guard descriptor >= 0 else { return .failed(errno: errno) }
+        }
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return .failed(errno: EINVAL) }

@@ -85,11 +85,12 @@ package struct CrawlPolicy: Sendable {
     }
 
     /// The ignore files found in `directory` (by default `.gitignore` then `.ignore`, so `.ignore` wins); none with
-    /// `--no-ignore`. An unreadable ignore file counts as empty.
-    package func ignoreFiles(in directory: BytePath) -> [IgnoreFile] {
+    /// `--no-ignore`. An unreadable ignore file counts as empty. With `root`, they are read without following any
+    /// symlink between the root and them.
+    package func ignoreFiles(in directory: BytePath, root: BytePath? = nil) -> [IgnoreFile] {
         ruleFileNames.compactMap { name in
             let path = directory.appending(name)
-            guard let contents = Self.readSmallFile(path) else { return nil }
+            guard let contents = Self.readSmallFile(path, root: root) else { return nil }
             return IgnoreFile(path: path.bytes, contents: contents)
         }
     }
@@ -100,7 +101,7 @@ package struct CrawlPolicy: Sendable {
         let excludes =
             rootExcludes.isEmpty
             ? [] : [IgnoreFile(path: rootExcludesSource, directory: root.bytes, rules: rootExcludes)]
-        return IgnoreStack.empty.pushing(excludes + ignoreFiles(in: root))
+        return IgnoreStack.empty.pushing(excludes + ignoreFiles(in: root, root: root))
     }
 
     /// The stack for `directory`, reading the ignore files of `root` and every directory down to it.
@@ -109,13 +110,14 @@ package struct CrawlPolicy: Sendable {
         var current = root
         for component in directory.relative(to: root).split(separator: BytePath.slash) {
             current = current.appending(component)
-            stack = stack.pushing(ignoreFiles(in: current))
+            stack = stack.pushing(ignoreFiles(in: current, root: root))
         }
         return stack
     }
 
-    private static func readSmallFile(_ path: BytePath) -> [UInt8]? {
-        guard case .bytes(let bytes)? = try? ContentExtractor.read(path, limit: 1 << 20, stopAtNUL: false) else {
+    private static func readSmallFile(_ path: BytePath, root: BytePath?) -> [UInt8]? {
+        guard case .bytes(let bytes)? = try? ContentExtractor.read(path, limit: 1 << 20, stopAtNUL: false, root: root)
+        else {
             return nil
         }
         return bytes

@@ -1,21 +1,47 @@
 import Glibc
 
-/// The names in one directory, read with `readdir`, as raw bytes ("." and ".." left out).
-package enum DirectoryListing {
+/// One directory opened for listing: below its root without following any symlink (`NoFollowOpen`), so a directory
+/// swapped for a symlink since it was found is never listed through the link. `entries()` then reads its names with
+/// `readdir`, as raw bytes ("." and ".." left out), and looks at each relative to the open directory (`fstatat`,
+/// no follow). Opening first lets the crawl watch the directory between the open and the listing.
+package final class DirectoryListing {
     package enum Failure: Error, Equatable {
-        /// The directory is gone or is no longer a directory.
+        /// The directory is gone, is no longer a directory, or is reached only through a symlink.
         case missing
         /// It exists but cannot be read; `errno` value kept for the message.
         case unreadable(Int32)
+        /// The task was cancelled while the entries were looked at.
+        case cancelled
     }
 
-    package static func names(in directory: BytePath) throws(Failure) -> [[UInt8]] {
-        guard let handle = directory.withCString({ opendir($0) }) else {
-            let code = errno
-            throw code == ENOENT || code == ENOTDIR ? .missing : .unreadable(code)
+    /// One entry: its name and what `lstat` says of it (nil when it vanished in between).
+    package struct Entry: Sendable {
+        package var name: [UInt8]
+        package var status: FileStatus?
+    }
+
+    /// Open until `entries()` hands it to `fdopendir`, or until deinit.
+    private var descriptor: Int32
+
+    package init(of directory: BytePath, root: BytePath) throws(Failure) {
+        do {
+            descriptor = try NoFollowOpen.open(directory, root: root, flags: O_RDONLY | O_DIRECTORY)
+        } catch {
+            throw error.meansMissing ? .missing : .unreadable(error.code)
         }
+    }
+
+    deinit {
+        if descriptor >= 0 { close(descriptor) }
+    }
+
+    /// Reads the entries once; checks for cancellation between entries.
+    package func entries() throws(Failure) -> [Entry] {
+        guard descriptor >= 0 else { return [] }
+        guard let handle = fdopendir(descriptor) else { throw .unreadable(errno) }
+        descriptor = -1  // closedir closes it
         defer { closedir(handle) }
-        var names: [[UInt8]] = []
+        var entries: [Entry] = []
         while let entry = readdir(handle) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> [UInt8] in
                 let bytes = raw.bindMemory(to: UInt8.self)
@@ -23,8 +49,15 @@ package enum DirectoryListing {
                 return Array(bytes[..<length])
             }
             if name == [0x2E] || name == [0x2E, 0x2E] { continue }
-            names.append(name)
+            entries.append(Entry(name: name, status: nil))
         }
-        return names
+        let directory = dirfd(handle)
+        for index in entries.indices {
+            if Task.isCancelled { throw .cancelled }
+            var info = stat()
+            let found = BytePath(entries[index].name).withCString { fstatat(directory, $0, &info, AT_SYMLINK_NOFOLLOW) }
+            if found == 0 { entries[index].status = FileStatus(info) }
+        }
+        return entries
     }
 }

@@ -50,6 +50,21 @@ package struct FileStatus: Sendable, Equatable {
         return result == 0 ? FileStatus(info) : nil
     }
 
+    /// `lstat` of `path`, which is `root` or lies below it, reached without following a symlink on the way: nil
+    /// also when a directory between the root and the path is a symlink (the path is then not below the root).
+    package static func of(_ path: BytePath, root: BytePath) -> FileStatus? {
+        guard path != root else { return of(path) }
+        guard
+            let parent = try? NoFollowOpen.open(path.parent, root: root, flags: NoFollowOpen.pathOnly | O_DIRECTORY)
+        else { return nil }
+        defer { close(parent) }
+        var info = stat()
+        let result = BytePath(Array(path.lastComponent)).withCString {
+            fstatat(parent, $0, &info, AT_SYMLINK_NOFOLLOW)
+        }
+        return result == 0 ? FileStatus(info) : nil
+    }
+
     /// Whether the content may have changed since `self` was recorded, as far as stat data can tell.
     package func differs(from other: FileStatus) -> Bool {
         size != other.size || mtimeNanoseconds != other.mtimeNanoseconds || ctimeNanoseconds != other.ctimeNanoseconds

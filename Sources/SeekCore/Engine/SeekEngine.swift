@@ -82,7 +82,9 @@ package final class SeekEngine: Sendable {
     package func reindex(_ paths: [BytePath]?) -> Int {
         var work = WorkSet()
         for path in paths ?? roots {
-            if roots.contains(path) || FileStatus.of(path)?.kind == .directory {
+            // A path reached through a symlink is checked as a path (and found missing), never scanned.
+            let status = root(of: path).flatMap { FileStatus.of(path, root: $0) }
+            if roots.contains(path) || status?.kind == .directory {
                 work.scan(path, .full)
             } else {
                 work.check(path)
@@ -141,14 +143,14 @@ package final class SeekEngine: Sendable {
                 if case .ignored(let decision) = exclusion { rule = decision }
                 return Explanation(state: .excluded, reason: exclusion.reason, rule: rule)
             }
-            if isLast { return explainEntry(path, status: status) }
+            if isLast { return explainEntry(path, root: root, status: status) }
             guard isDirectory else { return Explanation(state: .missing, reason: "\(current) is not a directory") }
-            stack = stack.pushing(policy.ignoreFiles(in: current))
+            stack = stack.pushing(policy.ignoreFiles(in: current, root: root))
         }
-        return explainEntry(path, status: FileStatus.of(path))
+        return explainEntry(path, root: root, status: FileStatus.of(path))
     }
 
-    private func explainEntry(_ path: BytePath, status: FileStatus?) -> Explanation {
+    private func explainEntry(_ path: BytePath, root: BytePath, status: FileStatus?) -> Explanation {
         guard let status else { return Explanation(state: .missing, reason: "\(path) does not exist") }
         switch status.kind {
         case .directory:
@@ -165,7 +167,7 @@ package final class SeekEngine: Sendable {
                     reason: "larger than --max-file-size (\(maxSize.byteCountDescription))"
                 )
             }
-            switch try? ContentExtractor.read(path, limit: maxSize, stopAtNUL: true) {
+            switch try? ContentExtractor.read(path, limit: maxSize, stopAtNUL: true, root: root) {
             case .nul(let offset)?:
                 return Explanation(state: .nameOnly, reason: "binary: NUL byte at offset \(offset)")
             case .tooLarge?:

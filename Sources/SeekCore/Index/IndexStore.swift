@@ -48,6 +48,7 @@ package final class IndexStore: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
+        try restrictFileModes(path)
         var pool = try DatabasePool(path: path, configuration: configuration)
         let version = try pool.read { db in try Int32.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
         if version != IndexSchema.version {
@@ -58,11 +59,33 @@ package final class IndexStore: Sendable {
                 )
                 try pool.close()
                 removeDatabaseFiles(path)
+                try restrictFileModes(path)
                 pool = try DatabasePool(path: path, configuration: configuration)
             }
             try pool.write { db in try IndexSchema.create(db) }
         }
         return pool
+    }
+
+    /// The index holds a copy of every indexed file's text, so only its owner may read it: the database file is
+    /// created 0600 before SQLite opens it (SQLite would create it per the umask, often 0644), and an existing one is
+    /// tightened to 0600. SQLite gives the `-wal` and `-shm` files it creates the database file's mode; ones left by
+    /// an earlier run are tightened here too.
+    private static func restrictFileModes(_ path: String) throws {
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw OpenError.cannotOpen(path, "not writable (\(String(cString: strerror(errno))))")
+        }
+        defer { Glibc.close(descriptor) }
+        guard fchmod(descriptor, 0o600) == 0 else {
+            throw OpenError.cannotOpen(path, "cannot make it private (mode 0600): \(String(cString: strerror(errno)))")
+        }
+        for suffix in ["-wal", "-shm"] {
+            let companion = open(path + suffix, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+            guard companion >= 0 else { continue }
+            _ = fchmod(companion, 0o600)
+            Glibc.close(companion)
+        }
     }
 
     private static func isUnusable(_ error: DatabaseError) -> Bool {

@@ -131,7 +131,7 @@ private struct PassRun {
 
     private mutating func checkPath(_ path: BytePath) async throws {
         guard let root = pass.root(of: path) else { return }
-        let status = FileStatus.of(path)
+        let status = FileStatus.of(path, root: root)
         if path == root {
             scheduleScan(path, .full)
             return
@@ -179,7 +179,7 @@ private struct PassRun {
             stack = pass.policy.rootStack(root)
         } else {
             stack = try await self.stack(for: directory.parent, root: root).pushing(
-                pass.policy.ignoreFiles(in: directory)
+                pass.policy.ignoreFiles(in: directory, root: root)
             )
         }
         stacks[directory] = stack
@@ -200,10 +200,15 @@ private struct PassRun {
             batch.purgedDirectories.append(directory)
             return
         }
-        _ = await pass.watcher?.watch(directory)
-        let names: [[UInt8]]
+        // Opened first, without following a symlink on the way (nothing reached through a link is watched or
+        // listed), then watched, then listed: a file created before the watch is in the listing.
+        let entries: [DirectoryListing.Entry]
         do {
-            names = try DirectoryListing.names(in: directory)
+            let listing = try DirectoryListing(of: directory, root: root)
+            _ = await pass.watcher?.watch(directory)
+            entries = try listing.entries()
+        } catch .cancelled {
+            throw CancellationError()
         } catch {
             if directory == root {
                 pass.logger.warning(
@@ -228,10 +233,11 @@ private struct PassRun {
         var subdirectories: [BytePath] = []
         var regular: [(path: BytePath, status: FileStatus, stored: StoredFile?)] = []
 
-        for name in names {
+        for entry in entries {
             try Task.checkCancellation()
+            let name = entry.name
             let path = directory.appending(name)
-            guard let status = FileStatus.of(path) else { continue }
+            guard let status = entry.status else { continue }
             let isDirectory = status.kind == .directory
             if pass.policy.exclusion(name: name, path: path, isDirectory: isDirectory, stack: stack) != nil { continue }
             switch status.kind {
@@ -288,8 +294,9 @@ private struct PassRun {
                 }
             if let candidate, moved(to: path, root: root, status: status, from: candidate) { return }
         }
-        let content = try pass.policy.extractor.extract(path, size: status.size)
-        if case .unreadable(let code) = content, code == ENOENT {
+        let content = try pass.policy.extractor.extract(path, size: status.size, root: root)
+        // Gone since it was listed, or reachable only through a symlink now: not a file below the root.
+        if case .unreadable(let code) = content, NoFollowOpen.Failure(code).meansMissing {
             if stored != nil { batch.deletedFiles.append(path) }
             return
         }
@@ -339,6 +346,7 @@ private struct PassRun {
     private mutating func flush(completesPass: Bool) async throws {
         if batch.isEmpty && !completesPass { return }
         try await finishCommit()
+        pass.watcher?.forgetUnwatched(under: batch.purgedDirectories)
         let store = pass.store
         let full = batch
         committing = (
@@ -369,6 +377,7 @@ private struct PassRun {
     /// Commits the unflushed batch of a cancelled pass in a task that cancellation does not reach, and awaits it.
     mutating func commitPartial() async throws {
         guard !batch.isEmpty else { return }
+        pass.watcher?.forgetUnwatched(under: batch.purgedDirectories)
         let store = pass.store
         let partial = batch
         let unmatched = try await Task { try await store.commit(partial) }.value

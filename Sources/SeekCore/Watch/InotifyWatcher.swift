@@ -24,14 +24,13 @@ package final class InotifyWatcher: Service, Sendable {
 
     /// Sync cookies: created in a root, seen come back as an event, then deleted; never indexed.
     package static let cookiePrefix = Array(".seek-sync-".utf8)
-    static let ownCookiePrefix = cookiePrefix + Array("\(getpid())-".utf8)
+    package static let ownCookiePrefix = cookiePrefix + Array("\(getpid())-".utf8)
 
     private struct State {
         var requests: [(BytePath, CheckedContinuation<Bool, Never>)] = []
         var watched: Set<BytePath> = []
         var unwatched: Set<BytePath> = []
         var cookies: [BytePath: CheckedContinuation<Void, any Error>] = [:]
-        var nextCookie = 0
         var stopped = false
         var warnedAboutLimit = false
         var overflowPending = false
@@ -80,6 +79,17 @@ package final class InotifyWatcher: Service, Sendable {
     /// Directories that could not be watched: `sync` and the periodic rescan look at them.
     package var unwatchedDirectories: [BytePath] { state.withLock { Array($0.unwatched) } }
 
+    /// Directories the index let go of (gone, excluded, or reached through a symlink): they and everything below
+    /// them leave the unwatched set, so `watch_errors` and the periodic rescans count only directories that are
+    /// still crawled. One that comes back is watched again, or joins the set again, when its parent's scan finds it.
+    package func forgetUnwatched(under directories: [BytePath]) {
+        guard !directories.isEmpty else { return }
+        state.withLock { state in
+            guard !state.unwatched.isEmpty else { return }
+            state.unwatched = state.unwatched.filter { path in !directories.contains { path.isWithin($0) } }
+        }
+    }
+
     /// Claims a rescan that an overflow deferred (backoff): a `sync` must not answer before it.
     package func takeDeferredOverflowRescan() -> Bool {
         state.withLock { state in
@@ -111,38 +121,64 @@ package final class InotifyWatcher: Service, Sendable {
 
     /// Creates a cookie file in `root` and returns once the watcher has read its event: every event of changes made
     /// before this call has then been handed to `onEvents`. Throws when the cookie cannot be created (a read-only
-    /// root); the caller must then use another strict way.
+    /// root, a root replaced by a symlink); the caller must then use another strict way.
     package func syncCookie(in root: BytePath) async throws {
         // A root that came back may not be watched yet: its cookie event would never come.
         guard await watch(root) else { throw POSIXError(.ENOENT) }
-        let cookie = state.withLock { state in
-            defer { state.nextCookie += 1 }
-            return root.appending(Self.cookiePrefix + Array("\(getpid())-\(state.nextCookie)".utf8))
-        }
+        // The name being tried, for the cancellation handler (a taken name is given up for another).
+        let attempt = CookieAttempt()
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let registered = state.withLock { state -> Bool in
-                    if state.stopped || Task.isCancelled { return false }
-                    state.cookies[cookie] = continuation
-                    return true
-                }
-                guard registered else { return continuation.resume(throwing: CancellationError()) }
-                let descriptor = cookie.withCString { open($0, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600) }
-                if descriptor < 0 {
-                    let code = errno
-                    let waiter = state.withLock { $0.cookies.removeValue(forKey: cookie) }
-                    if waiter != nil {
-                        continuation.resume(throwing: POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO))
+                for _ in 0..<Self.cookieAttempts {
+                    let name = Self.cookieName()
+                    let cookie = root.appending(name)
+                    attempt.path.withLock { $0 = cookie }
+                    // Registered before the file exists: its event may come back at once.
+                    let registered = state.withLock { state -> Bool in
+                        if state.stopped || Task.isCancelled { return false }
+                        state.cookies[cookie] = continuation
+                        return true
                     }
-                    return
+                    guard registered else { return continuation.resume(throwing: CancellationError()) }
+                    let code = Self.createCookieFile(named: name, in: root)
+                    if code == 0 { return }
+                    // Only whoever removes the waiter resumes it (the cancellation handler may have).
+                    guard state.withLock({ $0.cookies.removeValue(forKey: cookie) }) != nil else { return }
+                    if code == EEXIST { continue }
+                    return continuation.resume(throwing: POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO))
                 }
-                close(descriptor)
+                continuation.resume(throwing: POSIXError(.EEXIST))
             }
         } onCancel: {
+            guard let cookie = attempt.path.withLock({ $0 }) else { return }
             let waiter = state.withLock { $0.cookies.removeValue(forKey: cookie) }
             waiter?.resume(throwing: CancellationError())
             cookie.withCString { _ = unlink($0) }
         }
+    }
+
+    /// Names tried before `syncCookie` gives up on a root (a taken name means someone plants files there).
+    static let cookieAttempts = 4
+
+    /// `.seek-sync-PID-` and 64 random bits in hex: nobody can plant a file under the next name in advance.
+    package static func cookieName() -> [UInt8] {
+        let random = UInt64.random(in: .min ... .max)
+        let hex = String(random, radix: 16)
+        return ownCookiePrefix + Array((String(repeating: "0", count: 16 - hex.count) + hex).utf8)
+    }
+
+    /// Creates the cookie file `name` in `root`; 0 or the `errno` of the failure. Never follows a symlink (neither a
+    /// root replaced by one nor one planted under the name), never opens what is already there (`O_EXCL`: a FIFO
+    /// planted under the name gives EEXIST rather than an open that blocks until someone reads it).
+    package static func createCookieFile(named name: [UInt8], in root: BytePath) -> Int32 {
+        let directory = root.withCString { open($0, NoFollowOpen.pathOnly | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+        guard directory >= 0 else { return errno }
+        defer { close(directory) }
+        let flags = O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC
+        let file = BytePath(name).withCString { openat(directory, $0, flags, 0o600) }
+        guard file >= 0 else { return errno }
+        close(file)
+        return 0
     }
 
     package func run() async throws {
@@ -464,4 +500,9 @@ package final class InotifyWatcher: Service, Sendable {
         let bytes = UnsafeBufferPointer(start: start, count: length)
         return Array(bytes.prefix { $0 != 0 })
     }
+}
+
+/// The cookie path a `sync` is trying, shared with its cancellation handler.
+private final class CookieAttempt: Sendable {
+    let path = Mutex<BytePath?>(nil)
 }

@@ -1,0 +1,80 @@
+import Foundation
+import Glibc
+import SeekCore
+import Testing
+
+/// `sync` cookies are created where other people may write (a root): nothing planted there may block seekd, be
+/// written through, or be guessed in advance.
+@Suite(.timeLimit(.minutes(1)))
+struct SyncCookieTests {
+    static func withDirectory(_ body: (String) async throws -> Void) async throws {
+        try await withTemporaryDirectoryAsync { try await body($0.description) }
+    }
+
+    @Test func namesAreOwnPrefixedAndUnpredictable() {
+        let names = (0..<100).map { _ in InotifyWatcher.cookieName() }
+        #expect(Set(names).count == 100)
+        for name in names {
+            #expect(name.starts(with: InotifyWatcher.ownCookiePrefix))
+            #expect(name.count == InotifyWatcher.ownCookiePrefix.count + 16)
+        }
+    }
+
+    @Test func cookieIsCreatedPrivate() async throws {
+        try await Self.withDirectory { directory in
+            let name = InotifyWatcher.cookieName()
+            #expect(InotifyWatcher.createCookieFile(named: name, in: BytePath(directory)) == 0)
+            var info = stat()
+            #expect(lstat(BytePath(directory).appending(name).description, &info) == 0)
+            #expect(info.st_mode & S_IFMT == S_IFREG)
+            #expect(info.st_mode & 0o777 == 0o600)
+        }
+    }
+
+    /// A FIFO planted under the name is never opened: the open would block until someone reads it. A watchdog
+    /// opens the FIFO's reading end after a deadline, so a blocking open fails this test instead of hanging it.
+    @Test func plantedFIFOGivesEEXISTWithoutBlocking() async throws {
+        try await Self.withDirectory { directory in
+            let name = InotifyWatcher.cookieName()
+            let fifo = BytePath(directory).appending(name).description
+            #expect(mkfifo(fifo, 0o600) == 0)
+            let watchdog = Task.detached {
+                try await Task.sleep(for: .seconds(5))
+                let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+                if reader >= 0 { close(reader) }
+            }
+            defer { watchdog.cancel() }
+            let started = ContinuousClock.now
+            let code = InotifyWatcher.createCookieFile(named: name, in: BytePath(directory))
+            #expect(code == EEXIST)
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
+    }
+
+    @Test func plantedSymlinkOrFileIsNotWrittenThrough() async throws {
+        try await Self.withDirectory { directory in
+            let target = directory + "/target"
+            #expect(FileManager.default.createFile(atPath: target, contents: Data("keep".utf8)))
+            let linkName = InotifyWatcher.cookieName()
+            symlink(target, BytePath(directory).appending(linkName).description)
+            #expect(InotifyWatcher.createCookieFile(named: linkName, in: BytePath(directory)) == EEXIST)
+            let kept = try String(contentsOfFile: target, encoding: .utf8)
+            #expect(kept == "keep")
+        }
+    }
+
+    /// A root replaced by a symlink gets no cookie in the link's target.
+    @Test func rootReplacedBySymlinkGetsNoCookie() async throws {
+        try await Self.withDirectory { directory in
+            mkdir(directory + "/elsewhere", 0o700)
+            symlink(directory + "/elsewhere", directory + "/root")
+            let code = InotifyWatcher.createCookieFile(
+                named: InotifyWatcher.cookieName(),
+                in: BytePath(directory + "/root")
+            )
+            #expect(code == ELOOP || code == ENOTDIR)
+            let elsewhere = try FileManager.default.contentsOfDirectory(atPath: directory + "/elsewhere")
+            #expect(elsewhere.isEmpty)
+        }
+    }
+}
