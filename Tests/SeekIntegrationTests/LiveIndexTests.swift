@@ -116,6 +116,28 @@ struct LiveIndexTests {
         }
     }
 
+    /// libinotifytools keeps watches in a tree ordered by name; renaming entries in place once broke that order and
+    /// a later removal crashed seekd. Directories moving in, around and out again and again must leave it alive and
+    /// right.
+    @Test func directoriesMovingBackAndForthNeverBreakTheWatcher() async throws {
+        try await withDaemon { (daemon: DaemonHarness) async throws in
+            try await daemon.sync()
+            let manager = FileManager.default
+            for round in 0..<40 {
+                let outside = daemon.directory + "/outside\(round)"
+                try manager.createDirectory(atPath: outside + "/sub/deep", withIntermediateDirectories: true)
+                try Data("round \(round) walrus".utf8).write(to: URL(fileURLWithPath: outside + "/sub/deep/f.txt"))
+                try manager.moveItem(atPath: outside, toPath: daemon.root + "/m\(round % 3)")
+                try await daemon.sync()
+                try manager.moveItem(atPath: daemon.root + "/m\(round % 3)", toPath: daemon.root + "/z\(round % 2)")
+                try await daemon.sync()
+                try manager.moveItem(atPath: daemon.root + "/z\(round % 2)", toPath: daemon.directory + "/gone\(round)")
+            }
+            try daemon.write("survivor walrus", to: "m0/last.txt")
+            #expect(try await daemon.paths("walrus") == [daemon.root + "/m0/last.txt"])
+        }
+    }
+
     @Test func mkdirThenImmediateWriteIsNotMissed() async throws {
         try await withDaemon { (daemon: DaemonHarness) async throws in
             try await daemon.sync()

@@ -476,9 +476,27 @@ package final class InotifyWatcher: Service, Sendable {
     }
 
     /// Renames libinotifytools' entry for a watch so that its name no longer finds it.
+    ///
+    /// `inotifytools_set_filename_by_wd` (3.22) changes the name in place without moving the entry in the library's
+    /// name tree, which is ordered by `strcmp`: a new name that sorts elsewhere corrupts the tree, and a later
+    /// removal frees an entry the tree still holds (seekd crashed in `strcmp` after directories moved). So the new
+    /// name keeps the entry's place: the old name, then byte 0x01, then a number that only decreases. Nothing else
+    /// lies between the old name and that (paths hold no byte below 0x01), and each later retirement of the same
+    /// name sorts before the earlier ones, as it sat before them.
     private static func retire(_ watch: Int32) {
-        "/nonexistent/seekd-retired-watch-\(watch)/".withCString { inotifytools_set_filename_by_wd(watch, $0) }
+        guard let current = inotifytools_filename_from_wd(watch) else { return }
+        let order = String(retirements.subtract(1, ordering: .relaxed).newValue)
+        let fixedWidth = String(repeating: "0", count: 19 - order.count) + order
+        // The name's exact bytes: it need not be UTF-8.
+        let old = UnsafeRawBufferPointer(start: current, count: strlen(current))
+        let name = Array(old) + [0x01] + Array(fixedWidth.utf8) + [0]
+        name.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { inotifytools_set_filename_by_wd(watch, $0.baseAddress) }
+        }
     }
+
+    /// Counts down from the largest value, so retired names sort in the reverse order of their retirement.
+    private static let retirements = Atomic<Int>(Int.max)
 
     private static func retireName(of directory: BytePath) {
         let old = watchDescriptor(of: directory)
