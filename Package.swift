@@ -89,10 +89,17 @@ let package = Package(
             dependencies: ["SeekClient", "SeekProtocol"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SeekProtocolTests", dependencies: ["SeekProtocol"], swiftSettings: swiftSettings),
+        // Fuzz/: inputs kept by Scripts/fuzz, replayed by the tests from the source tree.
+        .testTarget(
+            name: "SeekProtocolTests",
+            dependencies: ["SeekProtocol"],
+            exclude: ["Fuzz"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SeekCoreTests",
             dependencies: ["SeekCore", .product(name: "GRDB", package: "GRDB.swift")],
+            exclude: ["Fuzz"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SeekConfigTests", dependencies: ["SeekConfig", "SeekCore"], swiftSettings: swiftSettings),

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import Testing
 
@@ -124,6 +125,22 @@ import Testing
                 for variant in [query, query + " ", "x " + query, query + " x", "-" + query, "\"" + query] {
                     Self.expectAccepted(variant, in: db)
                 }
+            }
+        }
+    }
+
+    /// The inputs Scripts/fuzz kept (seeds and new coverage), replayed on every run.
+    @Test func acceptsEveryKeptFuzzInput() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Fuzz/simple-query"
+        )
+        let inputs = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        #expect(inputs.count >= 10)
+        let corpus = try Self.makeCorpus()
+        try corpus.read { db in
+            for name in inputs {
+                let bytes = try Data(contentsOf: folder.appendingPathComponent(name))
+                Self.expectAccepted(String(decoding: bytes, as: UTF8.self), in: db)
             }
         }
     }
