@@ -6,6 +6,9 @@ import SeekProtocol
 /// concurrently, and sends every reply through one writer (NIO drops writes made from a cancelled task, so a
 /// cancelled request could not write its own answer).
 struct Connection: Sendable {
+    /// Answers waiting for a client that does not read, past which its requests are no longer read.
+    static let replyBytesLimit = 4 << 20
+
     let channel: NIOAsyncChannel<Frame, ByteBuffer>
     let registry: RequestRegistry
     let handler: MethodHandler
@@ -37,27 +40,32 @@ struct Connection: Sendable {
             await withDiscardingTaskGroup { pumpGroup in
                 // Frames pass through a stream of ours, so that shutdown can end the read loop without closing the
                 // socket before the answers are written.
+                let replies = ReplyQueue(limit: Self.replyBytesLimit)
                 pumpGroup.addTask { [frameSink] in
                     do {
-                        for try await frame in inbound { frameSink.yield(frame) }
+                        for try await frame in inbound {
+                            frameSink.yield(frame)
+                            // A client that does not read its answers is not read from either (see `ReplyQueue`).
+                            await replies.waitForRoom()
+                        }
                     } catch {
                         logger.trace("connection read ended", metadata: ["error": "\(error)"])
                     }
                     frameSink.finish()
                 }
-                let (replies, replyContinuation) = AsyncStream<[UInt8]>.makeStream()
                 await withDiscardingTaskGroup { writerGroup in
                     writerGroup.addTask {
-                        for await reply in replies {
+                        while let batch = await replies.nextBatch() {
                             // Awaited until written; a closed peer makes writes fail, and draining goes on.
-                            try? await socket.writeAndFlush(ByteBuffer(bytes: reply)).get()
+                            try? await socket.writeAndFlush(ByteBuffer(bytes: batch)).get()
+                            replies.written(batch.count)
                         }
                     }
                     await withDiscardingTaskGroup { requests in
                         for await frame in frames {
                             switch frame {
                             case .oversized:
-                                replyContinuation.yield(
+                                replies.yield(
                                     ResponseCoding.failure(
                                         id: nil,
                                         error: .invalidRequest(
@@ -68,14 +76,14 @@ struct Connection: Sendable {
                                 registry.close(.disconnected)
                                 frameSink.finish()
                             case .line(let buffer):
-                                receive(Array(buffer.readableBytesView), requests: &requests, reply: replyContinuation)
+                                receive(Array(buffer.readableBytesView), requests: &requests, reply: replies)
                             }
                         }
                         // A client that only closed its sending side (`shutdown(SHUT_WR)`, `nc -N`) still gets its
                         // answers; a closed socket cancels everything (see the close callback above).
                         if !socket.isActive { registry.close(.disconnected) }
                     }
-                    replyContinuation.finish()
+                    replies.finish()
                 }
                 pumpGroup.cancelAll()
             }
@@ -85,7 +93,7 @@ struct Connection: Sendable {
     private func receive(
         _ line: [UInt8],
         requests: inout DiscardingTaskGroup,
-        reply: AsyncStream<[UInt8]>.Continuation
+        reply: ReplyQueue
     ) {
         let request: Request
         switch RequestDecoder.decode(line) {
@@ -156,7 +164,7 @@ struct Connection: Sendable {
         return .cancelled
     }
 
-    private func cancel(_ request: Request, reply: AsyncStream<[UInt8]>.Continuation) {
+    private func cancel(_ request: Request, reply: ReplyQueue) {
         do {
             let params = try CancelParams(params: request.params)
             let cancelled = registry.cancel(params.id, reason: .cancelled)

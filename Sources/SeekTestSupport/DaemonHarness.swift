@@ -92,6 +92,9 @@ public final class DaemonHarness: Sendable {
         // The user's own configuration file must not reach the tests: by default there is none (`directory/config`
         // does not exist), and a test that wants one writes it there or passes XDG_CONFIG_HOME.
         processEnvironment["XDG_CONFIG_HOME"] = directory + "/config"
+        // Tests check ranking on tiny trees; a busy machine must not make them fall back to unranked answers. The
+        // test of the budget itself sets the production value.
+        processEnvironment["SEEK_TEST_RANKING_BUDGET_MS"] = "2000"
         for (key, value) in environment { processEnvironment[key] = value }
         process.environment = processEnvironment
         let pipe = Pipe()

@@ -111,19 +111,21 @@ struct Seekd: AsyncParsableCommand {
         let socketPath = DefaultPaths.socket(flag: socket)
         let indexPath = index ?? DefaultPaths.index()
         do { try SeekServer.checkSocketPath(socketPath) } catch { throw StartupError("\(error)") }
+        let environment = ProcessInfo.processInfo.environment
+        var configuration = EngineConfiguration(
+            roots: roots,
+            indexPath: indexPath,
+            settle: .milliseconds(configFile.settleMilliseconds(commandLine: settleMilliseconds)),
+            policy: configFile.crawlPolicy(hidden: hidden, useIgnoreFiles: ignore, maxFileSize: maxFileSize),
+            hooks: PassHooks.fromEnvironment(environment),
+            watchLimit: environment["SEEK_TEST_WATCH_LIMIT"].flatMap { Int($0) }
+        )
+        if let budget = environment["SEEK_TEST_RANKING_BUDGET_MS"].flatMap({ Int($0) }) {
+            configuration.rankingBudget = .milliseconds(budget)
+        }
         let engine: SeekEngine
         do {
-            engine = try await SeekEngine(
-                configuration: EngineConfiguration(
-                    roots: roots,
-                    indexPath: indexPath,
-                    settle: .milliseconds(configFile.settleMilliseconds(commandLine: settleMilliseconds)),
-                    policy: configFile.crawlPolicy(hidden: hidden, useIgnoreFiles: ignore, maxFileSize: maxFileSize),
-                    hooks: PassHooks.fromEnvironment(ProcessInfo.processInfo.environment),
-                    watchLimit: ProcessInfo.processInfo.environment["SEEK_TEST_WATCH_LIMIT"].flatMap { Int($0) }
-                ),
-                logger: logger
-            )
+            engine = try await SeekEngine(configuration: configuration, logger: logger)
         } catch {
             throw StartupError("\(error)")
         }

@@ -69,6 +69,36 @@ struct LoadTests {
 
     static func median(_ values: [Duration]) -> Duration { values.sorted()[values.count / 2] }
 
+    /// A client that sends without ever reading its answers: the daemon stops reading from it once 4 MiB of
+    /// answers wait (its writes then block in the kernel), keeps serving everyone else, and still owes it every answer.
+    @Test func clientThatNeverReadsIsNotReadFromEither() async throws {
+        try await withDaemon(files: ["a.txt": "alpha"]) { (daemon: DaemonHarness) async throws in
+            try await daemon.sync()
+            let socket = try RawClient(path: daemon.socketPath)
+            defer { socket.close() }
+            // Each "x" line is invalid JSON: an immediate -32700 answer of about 90 bytes.
+            let chunk = Array(Array(repeating: Array("x\n".utf8), count: 65_536).joined())
+            var written = 0
+            let cap = 32 << 20
+            while written < cap, socket.waitWritable(timeout: .seconds(2)) {
+                written += socket.writeSome(chunk)
+            }
+            #expect(written < cap, "the daemon read all \(written) bytes without anyone reading its answers")
+            let rss = try #require(ProcessMemory.residentBytes(of: daemon.pid))
+            #expect(rss < 400 << 20, "seekd holds \(rss >> 20) MiB")
+            // Everyone else is still served.
+            #expect(try await daemon.paths("alpha") == [daemon.root + "/a.txt"])
+            // Every complete line read gets its answer once the client reads.
+            let lines = written / 2
+            let reading = ContinuousClock.now
+            #expect(socket.countLines(upTo: lines, timeout: .seconds(30)) == lines)
+            print("read \(lines) answers in \(ContinuousClock.now - reading)")
+            print(
+                "never-reading client: \(written) bytes written before the daemon stopped reading, seekd RSS \(rss >> 20) MiB"
+            )
+        }
+    }
+
     @Test func floodingClientCannotStarveAnother() async throws {
         try await withDaemon(files: Self.corpus()) { (daemon: DaemonHarness) async throws in
             try await daemon.sync()

@@ -158,7 +158,8 @@ struct QueryCancellationTests {
     /// A one-letter prefix would score every position of every file; past the ranking budget the daemon interrupts
     /// the ranking and answers with the first matches it finds, saying so.
     @Test func rankingPastItsBudgetFallsBackToFirstMatches() async throws {
-        try await withDaemon(files: Self.corpus()) { (daemon: DaemonHarness) async throws in
+        try await withDaemon(files: Self.corpus(), environment: ["SEEK_TEST_RANKING_BUDGET_MS": "40"]) {
+            (daemon: DaemonHarness) async throws in
             try await daemon.sync()
             let started = ContinuousClock.now
             let quick = try await daemon.call(.search, SearchParams(query: "w", limit: 10), as: SearchResult.self)

@@ -9,6 +9,10 @@ package struct EngineConfiguration: Sendable {
     /// Test hook (`SEEK_TEST_WATCH_LIMIT`): refuse watches beyond this many, as an exhausted
     /// `fs.inotify.max_user_watches` would.
     package var watchLimit: Int?
+    /// How long ranking may take before a simple query falls back to its first matches (`SearchService`).
+    /// Test hook `SEEK_TEST_RANKING_BUDGET_MS`: tests that check ranking raise it, so that a loaded machine cannot
+    /// turn their answers unranked.
+    package var rankingBudget: Duration = SearchService.defaultRankingBudget
 
     package init(
         roots: [BytePath],

@@ -41,7 +41,7 @@ package final class SeekEngine: Sendable {
             logger: logger,
             makePass: { pass }
         )
-        searchService = SearchService(store: store)
+        searchService = SearchService(store: store, rankingBudget: configuration.rankingBudget)
         let scheduler = scheduler
         let roots = configuration.roots
         watcher.onEvents { events in scheduler.submit(Self.work(for: events, roots: roots), settles: true) }

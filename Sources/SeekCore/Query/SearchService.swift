@@ -8,9 +8,11 @@ import GRDB
 /// pool clean (GRDB ends the read transaction on every path). Nothing is started for a task already cancelled.
 package struct SearchService: Sendable {
     let store: IndexStore
+    let rankingBudget: Duration
 
-    package init(store: IndexStore) {
+    package init(store: IndexStore, rankingBudget: Duration = Self.defaultRankingBudget) {
         self.store = store
+        self.rankingBudget = rankingBudget
     }
 
     /// Snippets come from this many leading bytes of a file's text (what `SnippetBuilder` scans).
@@ -20,7 +22,7 @@ package struct SearchService: Sendable {
     /// two-letter prefix means scoring nearly every file (85 ms for `s*` on the 50k-file CPython tree, several times
     /// that on the kernel); past the budget the search returns the first matches SQLite finds instead, ranked among
     /// themselves, and says so (`ranked == false`). The next keystroke usually narrows the query enough to rank.
-    package static let rankingBudget: Duration = .milliseconds(40)
+    package static let defaultRankingBudget: Duration = .milliseconds(40)
 
     /// Runs the ranked query racing the budget (simple syntax only: an `fts5` query is the user's to shape); the
     /// loser is cancelled, which interrupts its SQLite statement, and awaited.
@@ -31,6 +33,7 @@ package struct SearchService: Sendable {
         -> (matches: [(match: SearchMatch, text: [UInt8])], ranked: Bool)
     {
         let store = store
+        let rankingBudget = rankingBudget
         let rank: @Sendable () async throws -> [(match: SearchMatch, text: [UInt8])] = {
             try await store.pool.read { db in try Self.run(request, expression: expression, ranked: true, db: db) }
         }
@@ -38,7 +41,7 @@ package struct SearchService: Sendable {
         let ranked = try await withThrowingTaskGroup(of: [(match: SearchMatch, text: [UInt8])]?.self) { group in
             group.addTask { try await rank() }
             group.addTask {
-                try await Task.sleep(for: Self.rankingBudget)
+                try await Task.sleep(for: rankingBudget)
                 return nil
             }
             defer { group.cancelAll() }
