@@ -30,11 +30,13 @@ public final class DaemonHarness: Sendable {
     }
 
     /// Creates `directory/root` holding `files` (relative path → content; parents created), then starts seekd on it.
+    /// The index is `directory/index/index.sqlite3` unless `indexPath` says otherwise (a file system of its own).
     public static func start(
         files: [String: String] = [:],
         arguments: [String] = [],
         environment: [String: String] = [:],
-        roots: [String]? = nil
+        roots: [String]? = nil,
+        indexPath: String? = nil
     ) async throws -> DaemonHarness {
         let directory = try makeTemporaryDirectory()
         let root = directory + "/root"
@@ -43,12 +45,17 @@ public final class DaemonHarness: Sendable {
         let harness = try DaemonHarness(
             directory: directory,
             root: root,
-            indexPath: directory + "/index/index.sqlite3",
+            indexPath: indexPath ?? directory + "/index/index.sqlite3",
             arguments: arguments,
             environment: environment,
             roots: roots ?? [root]
         )
-        try await harness.waitUntilListening()
+        do {
+            try await harness.waitUntilListening()
+        } catch {
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
         return harness
     }
 
