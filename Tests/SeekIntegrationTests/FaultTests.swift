@@ -1,0 +1,67 @@
+import Foundation
+import Glibc
+import SeekProtocol
+import SeekTestSupport
+import Testing
+
+/// Files that shrink or vanish while a pass reads them: no crash, and the index converges to the disk.
+@Suite(.timeLimit(.minutes(3)))
+struct ReadRaceFaultTests {
+    static let bigText = String(repeating: "whole line of bulky text\n", count: 160_000)  // 3.8 MiB
+
+    @Test func filesTruncatedAndDeletedDuringAParkedPassConverge() async throws {
+        var files: [String: String] = [:]
+        for index in 0..<40 { files["small/s\(index).txt"] = "smallfile\(index) common" }
+        for index in 0..<4 { files["big/b\(index).txt"] = "bigfile\(index) common\n" + Self.bigText }
+        try await withDaemon(files: files, environment: ["SEEK_TEST_PARK_PASS_AFTER_FILES": "3"]) {
+            (daemon: DaemonHarness) async throws in
+            #expect(try await daemon.status().pass.state == "running")
+            // While the first pass is parked (some files read, most not): shrink, empty and delete big files
+            // behind its back, and delete small ones.
+            let big = daemon.root + "/big/"
+            #expect(truncate(big + "b0.txt", 10) == 0)  // "bigfile0 c"
+            #expect(truncate(big + "b1.txt", 0) == 0)
+            #expect(unlink(big + "b2.txt") == 0)
+            for index in 0..<10 { #expect(unlink(daemon.root + "/small/s\(index).txt") == 0) }
+            #expect(try await daemon.paths("bigfile0") == [big + "b0.txt"])
+            #expect(try await daemon.paths("bulky") == [big + "b3.txt"])
+            #expect(try await daemon.paths("bigfile1").isEmpty)
+            #expect(try await daemon.paths("bigfile2").isEmpty)
+            #expect(try await daemon.search("smallfile", limit: 100).hits.count == 30)
+            let status = try await daemon.status()
+            #expect(status.files == 33)
+            #expect(status.bytes == 10 + 0 + 30 * 18 + (try Self.size(of: big + "b3.txt")))
+            #expect(status.lastError == nil)
+        }
+    }
+
+    /// A writer truncates, rewrites and deletes a big file as fast as it can while passes read it; whatever the
+    /// daemon read mid-way, after `sync` the index holds the last version.
+    @Test func bigFileRewrittenWhileBeingReadEndsAtItsLastVersion() async throws {
+        try await withDaemon(files: ["big.txt": "round0 " + Self.bigText]) { (daemon: DaemonHarness) async throws in
+            try await daemon.sync()
+            let path = daemon.root + "/big.txt"
+            let text = Array(Self.bigText.utf8)
+            for round in 1...40 {
+                switch round % 4 {
+                case 0: unlink(path)
+                case 1: truncate(path, 4096)
+                default:
+                    let descriptor = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0o644)
+                    try Faults.writeAll(descriptor, Array("round\(round) ".utf8) + text)
+                    close(descriptor)
+                }
+            }
+            try Faults.writeFile(at: Array(path.utf8), Array("final version ".utf8) + text)
+            #expect(try await daemon.paths("final") == [path])
+            #expect(try await daemon.paths("round39").isEmpty)
+            let status = try await daemon.status()
+            #expect(status.files == 1)
+            #expect(status.bytes == 14 + text.count)
+        }
+    }
+
+    static func size(of path: String) throws -> Int {
+        try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? -1
+    }
+}
