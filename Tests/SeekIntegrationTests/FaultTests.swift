@@ -65,3 +65,61 @@ struct ReadRaceFaultTests {
         try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? -1
     }
 }
+
+/// DESIGN: "symlinks are not followed". A file outside the roots reachable only through a symlink is never indexed,
+/// however the daemon comes to look at it (scan, event, `reindex` of a path through the link); a loop never hangs;
+/// a symlink itself is not a file of the index.
+@Suite(.timeLimit(.minutes(3)))
+struct SymlinkFaultTests {
+    @Test func linksOutOfTheRootAndLoopsAreNeverFollowed() async throws {
+        try await withDaemon(files: ["inside/real.txt": "insider text"]) { (daemon: DaemonHarness) async throws in
+            let outside = daemon.directory + "/outside"
+            try Faults.write("outsider secret", to: outside + "/secret.txt")
+            try Faults.write("outsider deeper", to: outside + "/sub/deep.txt")
+            let manager = FileManager.default
+            let root = daemon.root
+            try manager.createSymbolicLink(atPath: root + "/escape", withDestinationPath: "../outside")
+            try manager.createSymbolicLink(
+                atPath: root + "/secret-link.txt",
+                withDestinationPath: outside + "/secret.txt"
+            )
+            try manager.createSymbolicLink(atPath: root + "/loop", withDestinationPath: ".")
+            try manager.createSymbolicLink(atPath: root + "/inside/up", withDestinationPath: "..")
+            try manager.createSymbolicLink(atPath: root + "/self", withDestinationPath: "self")
+            try manager.createSymbolicLink(atPath: root + "/dangling.txt", withDestinationPath: "/nonexistent/x")
+            #expect(try await daemon.paths("outsider").isEmpty)
+            #expect(try await daemon.paths("insider") == [root + "/inside/real.txt"])
+            for name in ["escape", "link", "loop", "up", "self", "dangling"] {
+                #expect(try await daemon.paths(name).isEmpty, "symlink \(name) is indexed")
+            }
+            #expect(try await daemon.status().files == 1)
+
+            // Asked for by name, through the link: still outside.
+            for path in [root + "/escape", root + "/escape/sub", root + "/escape/secret.txt", root + "/loop/inside"] {
+                _ = try await daemon.call(.reindex, ReindexParams(paths: [path], wait: true), as: GenerationResult.self)
+            }
+            #expect(try await daemon.paths("outsider").isEmpty)
+            #expect(try await daemon.status().files == 1)
+            // ... and never watched: a change outside is not reported under the link's path.
+            try Faults.write("outsider later", to: outside + "/sub/later.txt")
+            #expect(try await daemon.paths("later").isEmpty)
+            #expect(try await daemon.explain(root + "/escape/secret.txt").state == .excluded)
+            #expect(try await daemon.explain(root + "/secret-link.txt").state == .excluded)
+            #expect(try await daemon.explain(root + "/self").state == .excluded)
+        }
+    }
+
+    @Test func directoryReplacedByALinkLeavesTheIndex() async throws {
+        try await withDaemon(files: ["dir/kept.txt": "was inside"]) { (daemon: DaemonHarness) async throws in
+            let outside = daemon.directory + "/outside"
+            try Faults.write("outsider moved in", to: outside + "/o.txt")
+            #expect(try await daemon.paths("inside") == [daemon.root + "/dir/kept.txt"])
+            try FileManager.default.removeItem(atPath: daemon.root + "/dir")
+            try FileManager.default.createSymbolicLink(atPath: daemon.root + "/dir", withDestinationPath: outside)
+            #expect(try await daemon.paths("inside").isEmpty)
+            #expect(try await daemon.paths("outsider").isEmpty)
+            _ = try await daemon.call(.reindex, ReindexParams(wait: true), as: GenerationResult.self)
+            #expect(try await daemon.status().files == 0)
+        }
+    }
+}

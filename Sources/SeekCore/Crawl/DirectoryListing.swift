@@ -1,18 +1,22 @@
 import Glibc
 
-/// The names in one directory, read with `readdir`, as raw bytes ("." and ".." left out).
+/// The names in one directory, read with `readdir`, as raw bytes ("." and ".." left out). A symlink is never
+/// listed through, even one swapped in for the directory after it was checked.
 package enum DirectoryListing {
     package enum Failure: Error, Equatable {
-        /// The directory is gone or is no longer a directory.
+        /// The directory is gone or is no longer a directory (a symlink included).
         case missing
         /// It exists but cannot be read; `errno` value kept for the message.
         case unreadable(Int32)
     }
 
     package static func names(in directory: BytePath) throws(Failure) -> [[UInt8]] {
-        guard let handle = directory.withCString({ opendir($0) }) else {
+        let flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
+        let descriptor = directory.withCString { open($0, flags) }
+        guard descriptor >= 0, let handle = fdopendir(descriptor) else {
             let code = errno
-            throw code == ENOENT || code == ENOTDIR ? .missing : .unreadable(code)
+            if descriptor >= 0 { close(descriptor) }
+            throw code == ENOENT || code == ENOTDIR || code == ELOOP ? .missing : .unreadable(code)
         }
         defer { closedir(handle) }
         var names: [[UInt8]] = []
