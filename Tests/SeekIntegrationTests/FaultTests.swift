@@ -123,3 +123,41 @@ struct SymlinkFaultTests {
         }
     }
 }
+
+/// A chain of 300 directories whose paths pass `PATH_MAX` (4096 bytes): the kernel refuses such paths in one call,
+/// the tree holds them all the same.
+@Suite(.timeLimit(.minutes(3)))
+struct DeepTreeFaultTests {
+    @Test func fileAtTheBottomOfA300LevelChainIsFound() async throws {
+        try await withDaemon(files: ["top.txt": "shallow"]) { (daemon: DaemonHarness) async throws in
+            try await daemon.sync()
+            let components = (0..<300).map { String(format: "level%03d-abcdefghij", $0) }  // 18 bytes each
+            let deepest = try Faults.makeChain(
+                under: daemon.root,
+                components: components,
+                file: "deepest.txt",
+                content: "abyssal content"
+            )
+            defer { Task { await Faults.removeTree(daemon.root + "/" + components[0]) } }
+            #expect(deepest.utf8.count > 5_000)
+            #expect(try await daemon.paths("abyssal") == [deepest])
+            #expect(try await daemon.status().files == 2)
+            let explained = try await daemon.explain(deepest)
+            #expect(explained.state == .indexed, "\(explained.reason)")
+            // Changes at the bottom are seen too (watched where the kernel allows, rescanned below that).
+            _ = try Faults.makeChain(
+                under: daemon.root,
+                components: components,
+                file: "later.txt",
+                content: "bathyal addition"
+            )
+            #expect(
+                try await daemon.paths("bathyal") == [(deepest as NSString).deletingLastPathComponent + "/later.txt"]
+            )
+            await Faults.removeTree(daemon.root + "/" + components[0])
+            try await daemon.sync()
+            #expect(try await daemon.status().files == 1)
+            #expect(try await daemon.paths("abyssal").isEmpty)
+        }
+    }
+}

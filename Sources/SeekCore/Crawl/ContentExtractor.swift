@@ -57,10 +57,12 @@ package struct ContentExtractor: Sendable {
         case failed(errno: Int32)
     }
 
-    /// Reads a regular file of at most `limit` bytes, without following symlinks or blocking on FIFOs.
+    /// Reads a regular file of at most `limit` bytes (its path of any length), without following symlinks or
+    /// blocking on FIFOs.
     package static func read(_ path: BytePath, limit: Int64, stopAtNUL: Bool) throws(CancellationError) -> ReadOutcome {
         // O_NONBLOCK: if the file was swapped for a FIFO since lstat, opening must not hang.
-        let descriptor = path.withCString { open($0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) }
+        let flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK
+        let descriptor = path.withDescriptorPath { openat($0, $1, flags) } ?? -1
         guard descriptor >= 0 else { return .failed(errno: errno) }
         defer { close(descriptor) }
         var info = stat()

@@ -12,7 +12,7 @@ package enum DirectoryListing {
 
     package static func names(in directory: BytePath) throws(Failure) -> [[UInt8]] {
         let flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
-        let descriptor = directory.withCString { open($0, flags) }
+        let descriptor = directory.withDescriptorPath { openat($0, $1, flags) } ?? -1
         guard descriptor >= 0, let handle = fdopendir(descriptor) else {
             let code = errno
             if descriptor >= 0 { close(descriptor) }

@@ -34,6 +34,7 @@ package final class InotifyWatcher: Service, Sendable {
         var nextCookie = 0
         var stopped = false
         var warnedAboutLimit = false
+        var warnedAboutLongPath = false
         var overflowPending = false
         var overflowBackoff: Duration = .seconds(1)
         var lastOverflowRescan: ContinuousClock.Instant?
@@ -287,18 +288,28 @@ package final class InotifyWatcher: Service, Sendable {
             return true
         }
         let code = overLimit ? ENOSPC : inotifytools_error()
-        if code == ENOSPC || code == ENOMEM {
-            let warn = state.withLock { state in
-                state.unwatched.insert(directory)
+        let limitReached = code == ENOSPC || code == ENOMEM
+        // A path longer than PATH_MAX cannot be named to the kernel: such a deep directory is rescanned instead too.
+        guard limitReached || code == ENAMETOOLONG else { return false }
+        let warn = state.withLock { state in
+            state.unwatched.insert(directory)
+            if limitReached {
                 defer { state.warnedAboutLimit = true }
                 return !state.warnedAboutLimit
             }
-            if warn {
-                logger.warning(
-                    "inotify watch limit reached; unwatched directories are rescanned instead. Raise it with: sudo sysctl fs.inotify.max_user_watches=1048576",
-                    metadata: ["path": "\(directory)", "limit": "\(inotifytools_get_max_user_watches())"]
-                )
-            }
+            defer { state.warnedAboutLongPath = true }
+            return !state.warnedAboutLongPath
+        }
+        if warn, limitReached {
+            logger.warning(
+                "inotify watch limit reached; unwatched directories are rescanned instead. Raise it with: sudo sysctl fs.inotify.max_user_watches=1048576",
+                metadata: ["path": "\(directory)", "limit": "\(inotifytools_get_max_user_watches())"]
+            )
+        } else if warn {
+            logger.notice(
+                "directory path longer than PATH_MAX cannot be watched; such directories are rescanned instead",
+                metadata: ["path.bytes": "\(directory.bytes.count)"]
+            )
         }
         return false
     }
