@@ -161,3 +161,64 @@ struct DeepTreeFaultTests {
         }
     }
 }
+
+/// A 2 GiB sparse file takes no disk space, and must take no memory either: it is found by name, never read.
+@Suite(.timeLimit(.minutes(3)))
+struct SparseFileFaultTests {
+    @Test func twoGiBSparseFileIsFoundByNameAndNeverRead() async throws {
+        try await withDaemon(files: ["small.txt": "tiny"]) { (daemon: DaemonHarness) async throws in
+            try await daemon.sync()
+            let before = try Faults.memory(of: daemon.pid)
+            let path = daemon.root + "/huge-sparse.log"
+            // Real text first (past the 8 KiB binary probe), then a 2 GiB hole.
+            let head = Array(String(repeating: "sparsetext ", count: 2_000).utf8)
+            try Faults.writeFile(at: Array(path.utf8), head)
+            #expect(truncate(path, 2 << 30) == 0)
+            var info = stat()
+            #expect(stat(path, &info) == 0)
+            #expect(info.st_blocks * 512 < 1 << 20, "the sparse file takes real disk space")
+            let hit = try #require(try await daemon.search("huge sparse").hits.first)
+            #expect(hit.path == path)
+            #expect(hit.size == 2 << 30)
+            #expect(hit.snippet == "")
+            #expect(try await daemon.paths("sparsetext").isEmpty)
+            let explained = try await daemon.explain(path)
+            #expect(explained.state == .nameOnly)
+            #expect(explained.reason.contains("larger than --max-file-size"))
+            let after = try Faults.memory(of: daemon.pid)
+            print("sparse 2 GiB: VmRSS \(before.rss) -> \(after.rss) KiB, VmHWM \(before.peak) -> \(after.peak) KiB")
+            #expect(after.peak - before.peak < 32 << 10)
+        }
+    }
+
+    /// Under a raised size cap, a sparse file is still not read: its holes would read as NUL bytes.
+    @Test func sparseFileUnderTheCapIsNotReadEither() async throws {
+        try await withDaemon(arguments: ["--max-file-size", "\(512 << 20)"]) { (daemon: DaemonHarness) async throws in
+            try await daemon.sync()
+            let before = try Faults.memory(of: daemon.pid)
+            let path = daemon.root + "/holey.log"
+            try Faults.writeFile(at: Array(path.utf8), Array(String(repeating: "holeytext ", count: 2_000).utf8))
+            #expect(truncate(path, 400 << 20) == 0)
+            let hit = try #require(try await daemon.search("holey").hits.first)
+            #expect(hit.path == path)
+            #expect(hit.snippet == "")
+            let explained = try await daemon.explain(path)
+            #expect(explained.state == .nameOnly, "\(explained.reason)")
+            let after = try Faults.memory(of: daemon.pid)
+            print("sparse 400 MiB under a 512 MiB cap: VmHWM \(before.peak) -> \(after.peak) KiB")
+            #expect(after.peak - before.peak < 32 << 10)
+        }
+    }
+
+    @Test func sizeCapBeyondWhatSQLiteStoresIsRefused() async throws {
+        let directory = try Faults.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try await Faults.runSeekdExpectingExit([
+            "--socket", directory + "/s.sock", "--index", directory + "/index.sqlite3", "--max-file-size", "\(2 << 30)",
+            directory,
+        ])
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("--max-file-size"))
+        #expect(result.standardError.split(separator: "\n").count == 1)
+    }
+}

@@ -14,6 +14,12 @@ package final class SeekEngine: Sendable {
 
     /// Opens the index, purges roots no longer given, and queues the first pass over every root.
     package init(configuration: EngineConfiguration, logger: Logger) async throws {
+        guard configuration.policy.maxFileSize <= CrawlPolicy.largestMaxFileSize else {
+            throw CrawlPolicy.SettingError(
+                description: "--max-file-size must be at most \(CrawlPolicy.largestMaxFileSize) (512 MiB): a file's "
+                    + "text is held in memory whole, and SQLite stores at most 1 GB in one value"
+            )
+        }
         self.configuration = configuration
         store = try IndexStore(path: configuration.indexPath, logger: logger)
         try await store.reconcile(roots: configuration.roots, settings: configuration.contentSettings)

@@ -4,6 +4,8 @@ import Glibc
 enum LinuxConstants {
     /// `O_PATH`: a descriptor that only names a place in the tree (search permission is enough).
     static let openPath: Int32 = 0o10000000
+    /// `SEEK_HOLE` for `lseek`.
+    static let seekHole: Int32 = 4
 }
 
 extension BytePath {
