@@ -222,3 +222,61 @@ struct SparseFileFaultTests {
         #expect(result.standardError.split(separator: "\n").count == 1)
     }
 }
+
+/// Names the kernel allows and UTF-8 does not: newlines, invalid bytes, 255 bytes (ASCII or multi-byte). Indexed,
+/// searchable by their valid parts, and reported with their exact bytes.
+@Suite(.timeLimit(.minutes(3)))
+struct FileNameFaultTests {
+    static let names: [(label: String, bytes: [UInt8], query: String)] = [
+        ("newline", Array("line\nbreak-name.txt".utf8), "break name"),
+        ("invalid UTF-8", Array("bad-".utf8) + [0xFF, 0xC3, 0x28] + Array("-bytes.txt".utf8), "bad bytes"),
+        ("lone continuation", [0x80] + Array("lonely.txt".utf8), "lonely"),
+        ("255 ASCII bytes", Array(("longname-" + String(repeating: "x", count: 246)).utf8), "longname"),
+        ("255 bytes of 2-byte UTF-8", Array(("mb-" + String(repeating: "é", count: 126)).utf8), "mb"),
+        ("255 bytes of 3-byte UTF-8", Array(String(repeating: "語", count: 85).utf8), "語語語"),
+    ]
+
+    @Test func oddNamesAreIndexedAndReportedLosslessly() async throws {
+        try await withDaemon { (daemon: DaemonHarness) async throws in
+            try await daemon.sync()
+            let root = Array(daemon.root.utf8) + [UInt8(ascii: "/")]
+            for (label, name, _) in Self.names {
+                #expect(name.count <= 255, "\(label)")
+                try Faults.writeFile(at: root + name, Array("oddname content of \(label)".utf8))
+            }
+            // A directory with an invalid name: the files under it carry its bytes too.
+            let directory = root + Array("dir-".utf8) + [0xFE]
+            #expect(Faults.withCPath(directory) { mkdir($0, 0o755) } == 0)
+            try Faults.writeFile(at: directory + Array("/inner.txt".utf8), Array("oddname inner".utf8))
+            let hits = try await daemon.search("oddname").hits
+            #expect(hits.count == Self.names.count + 1)
+            for hit in hits {
+                let exact = hit.pathBytes.flatMap { Data(base64Encoded: $0) }.map(Array.init) ?? Array(hit.path.utf8)
+                #expect((String(validating: exact, as: UTF8.self) != nil) == (hit.pathBytes == nil))
+                #expect(hit.path == String(decoding: exact, as: UTF8.self))
+            }
+            let found = Set(
+                hits.map { $0.pathBytes.flatMap { Data(base64Encoded: $0) }.map(Array.init) ?? Array($0.path.utf8) }
+            )
+            for (label, name, query) in Self.names {
+                #expect(found.contains(root + name), "\(label) not reported exactly")
+                let byName = try await daemon.search(query).hits
+                #expect(byName.count == 1, "\(label): \(query) found \(byName.map(\.path))")
+            }
+            #expect(found.contains(directory + Array("/inner.txt".utf8)))
+            #expect(try await daemon.status().files == Self.names.count + 1)
+
+            // Renamed and deleted by their bytes.
+            let renamed = root + Array("renamed-".utf8) + [0xFF] + Array(".txt".utf8)
+            let badName = Self.names[1].bytes
+            #expect(Faults.withCPath(root + badName) { old in Faults.withCPath(renamed) { rename(old, $0) } } == 0)
+            #expect(Faults.withCPath(root + Self.names[0].bytes) { unlink($0) } == 0)
+            let after = try await daemon.search("oddname").hits
+            #expect(after.count == Self.names.count)
+            let afterPaths = Set(after.compactMap { $0.pathBytes.flatMap { Data(base64Encoded: $0) }.map(Array.init) })
+            #expect(afterPaths.contains(renamed))
+            #expect(!afterPaths.contains(root + badName))
+            #expect(try await daemon.paths("break").isEmpty)
+        }
+    }
+}
