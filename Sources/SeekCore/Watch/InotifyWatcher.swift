@@ -47,7 +47,8 @@ package final class InotifyWatcher: Service, Sendable {
     private let wakeDescriptor = Mutex<Int32>(-1)
     private let threadExit = Mutex<CheckedContinuation<Void, Never>?>(nil)
 
-    /// A test hook: behave as if the kernel refused watches (ENOSPC) beyond this many.
+    /// A test hook: behave as if the kernel refused watches (ENOSPC) beyond this many; at 0, the wake file's watch
+    /// too, so that inotify cannot start.
     private let watchLimit: Int?
 
     package init(roots: [BytePath], logger: Logger, watchLimit: Int? = nil) {
@@ -139,13 +140,17 @@ package final class InotifyWatcher: Service, Sendable {
     }
 
     package func run() async throws {
-        let ready = await startThread()
-        guard ready else {
-            logger.error("inotify could not start; the index is refreshed only by reindex, sync and restarts")
+        let failure = await startThread()
+        if let failure {
+            // For example no watch left for the wake file (`max_user_watches`) or no inotify instance left
+            // (`max_user_instances`). The roots then count as unwatched: `status.watch_errors` says so, `sync`
+            // rescans them, and so does the periodic rescan below.
+            logger.error(
+                "inotify could not start; the roots are rescanned every 5 s instead",
+                metadata: ["error": "\(String(cString: strerror(failure)))"]
+            )
             stopThread()  // releases every waiting `watch`, and later ones return at once
-            // Stay up until shutdown: a service that returns would end the whole daemon.
-            try? await gracefulShutdown()
-            return
+            state.withLock { $0.unwatched.formUnion(roots) }
         }
         defer { stopThread() }
         // The periodic part: rescans that stand in for missing watches and overflowed queues.
@@ -155,7 +160,7 @@ package final class InotifyWatcher: Service, Sendable {
                 tick()
             }
         }
-        await stopThreadAndWait()
+        if failure == nil { await stopThreadAndWait() }
     }
 
     private let lastUnwatchedRescan = Mutex(ContinuousClock.now)
@@ -185,15 +190,24 @@ package final class InotifyWatcher: Service, Sendable {
 
     // MARK: The inotify thread
 
-    private func startThread() async -> Bool {
-        await withCheckedContinuation { (started: CheckedContinuation<Bool, Never>) in
+    /// Starts the inotify thread; returns the `errno` value of a failure to start, nil once it runs.
+    private func startThread() async -> Int32? {
+        await withCheckedContinuation { (started: CheckedContinuation<Int32?, Never>) in
             let thread = Thread { [self] in
-                guard inotifytools_initialize() != 0, let wake = makeWakeWatch() else {
-                    started.resume(returning: false)
+                guard inotifytools_initialize() != 0 else {
+                    started.resume(returning: inotifytools_error())
+                    return
+                }
+                let wake: (descriptor: Int32, watch: Int32)
+                switch makeWakeWatch() {
+                case .success(let made): wake = made
+                case .failure(let failure):
+                    inotifytools_cleanup()  // closes the inotify instance
+                    started.resume(returning: failure.code)
                     return
                 }
                 wakeDescriptor.withLock { $0 = wake.descriptor }
-                started.resume(returning: true)
+                started.resume(returning: nil)
                 eventLoop(wakeWatch: wake.watch)
                 wakeDescriptor.withLock { descriptor in
                     close(descriptor)
@@ -234,19 +248,26 @@ package final class InotifyWatcher: Service, Sendable {
         }
     }
 
+    private struct StartFailure: Error {
+        var code: Int32
+    }
+
     /// An unlinked temporary file the thread watches: writing to it produces an event that wakes the thread.
-    private func makeWakeWatch() -> (descriptor: Int32, watch: Int32)? {
+    /// The test hook's limit of 0 refuses this watch too, as an exhausted `max_user_watches` does.
+    private func makeWakeWatch() -> Result<(descriptor: Int32, watch: Int32), StartFailure> {
+        if watchLimit == 0 { return .failure(StartFailure(code: ENOSPC)) }
         var template = Array("/tmp/seekd-wake-XXXXXX".utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else { return nil }
+        guard descriptor >= 0 else { return .failure(StartFailure(code: errno)) }
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
         let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { unlink(path) }
         guard inotifytools_watch_file(path, Int32(bitPattern: UInt32(IN_MODIFY))) != 0 else {
+            let code = inotifytools_error()
             close(descriptor)
-            return nil
+            return .failure(StartFailure(code: code))
         }
-        return (descriptor, inotifytools_wd_from_filename(path))
+        return .success((descriptor, inotifytools_wd_from_filename(path)))
     }
 
     private func eventLoop(wakeWatch: Int32) {
