@@ -80,3 +80,62 @@ struct InotifyStartFaultTests {
         }
     }
 }
+
+/// The disk holding the index fills up (a 2 MiB tmpfs, as root): searches keep answering from what was committed,
+/// `status.last_error` says why indexing stopped, and once there is room again indexing resumes and converges.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct DiskFullFaultTests {
+    @Test func fullIndexDiskKeepsServingAndResumesWhenSpaceReturns() async throws {
+        try await Faults.withTmpfs(size: "2m") { mount in
+            var seed: [String: String] = [:]
+            for index in 0..<50 { seed["seed/s\(index).txt"] = "seedword \(index)" }
+            let daemon = try await DaemonHarness.start(files: seed, indexPath: mount + "/index.sqlite3")
+            do {
+                try await Self.fillAndFree(daemon, mount: mount)
+                await daemon.cleanUp()
+            } catch {
+                await daemon.cleanUp()
+                throw error
+            }
+        }
+    }
+
+    static func fillAndFree(_ daemon: DaemonHarness, mount: String) async throws {
+        try await daemon.sync()
+        #expect(try await daemon.search("seedword").hits.count == 50)
+        // About 6 MB of text in words that rarely repeat: an index well over 2 MiB.
+        var random = SeededRandom(seed: 7)
+        let directories = 20
+        let perDirectory = 150
+        for directory in 0..<directories {
+            for index in 0..<perDirectory {
+                let words = (0..<200).map { _ in String(random.next() % 1_000_000_000, radix: 36) }
+                try daemon.write("bulkword " + words.joined(separator: " "), to: "bulk/d\(directory)/f\(index).txt")
+            }
+        }
+        try await Faults.waitUntil("indexing to fail", timeout: .seconds(60)) {
+            try await daemon.status().lastError != nil
+        }
+        let failing = try await daemon.status()
+        let lastError = try #require(failing.lastError)
+        #expect(lastError.contains("full"), "\(lastError)")
+        print("disk full: last_error \(lastError); \(failing.files) files committed")
+        // Still serving, from what was committed.
+        #expect(try await daemon.searchNow("seedword").hits.count == 50)
+        let committed = try await daemon.searchNow("bulkword").hits.count
+        #expect(committed < 1000)
+
+        try await Faults.remount(mount, size: "64m")
+        let freed = ContinuousClock.now
+        try await daemon.sync()
+        print("disk full: converged \(ContinuousClock.now - freed) after space returned")
+        let status = try await daemon.status()
+        #expect(status.lastError == nil)
+        #expect(status.files == 50 + directories * perDirectory)
+        for directory in 0..<directories {
+            let hits = try await daemon.searchNow("bulkword", paths: [daemon.root + "/bulk/d\(directory)"]).hits
+            #expect(hits.count == perDirectory)
+        }
+        #expect(try await daemon.stop() == 0)
+    }
+}

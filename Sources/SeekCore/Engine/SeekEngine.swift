@@ -97,6 +97,8 @@ package final class SeekEngine: Sendable {
     /// Where no cookie can be written (a read-only root) and where no watch could be set, a rescan that compares
     /// stat data stands in.
     package func syncTicket() async throws -> Int {
+        // A pass that failed (a full disk) is retried for this sync now rather than after its backoff.
+        scheduler.retryNow()
         var rescans = WorkSet()
         for root in roots {
             do {

@@ -19,6 +19,10 @@ package final class IndexScheduler: Service, Sendable {
         var completed = 0
         var settleDeadline: ContinuousClock.Instant?
         var workWaiter: CheckedContinuation<Void, Never>?
+        /// An explicit request (`sync`, `reindex`) arrived since the last pass was taken: a failed pass is retried
+        /// at once instead of after its backoff.
+        var retryRequested = false
+        var retryWaiter: CheckedContinuation<Void, Never>?
         var completionWaiters: [Int: CompletionWaiter] = [:]
         var nextWaiterID = 0
         var isStopped = false
@@ -91,7 +95,8 @@ package final class IndexScheduler: Service, Sendable {
     package var generation: Int { state.withLock { $0.generation } }
 
     /// Adds work and returns its ticket for `waitUntilIndexed`. `settles`: the work comes from file events and
-    /// waits for the burst to settle; explicit requests (start, `reindex`) run at once.
+    /// waits for the burst to settle; explicit requests (start, `reindex`) run at once, and end the backoff after a
+    /// failed pass.
     @discardableResult
     package func submit(_ work: WorkSet, settles: Bool) -> Int {
         let (ticket, waiter) = state.withLock { state in
@@ -105,7 +110,19 @@ package final class IndexScheduler: Service, Sendable {
             return (state.requested, state.workWaiter)
         }
         waiter?.resume()
+        if !settles { retryNow() }
         return ticket
+    }
+
+    /// Ends the backoff after a failed pass at once: someone waits for the index (`sync`), and the cause (a full
+    /// disk) may be gone. Events never do this, so a lasting fault cannot pin the CPU.
+    package func retryNow() {
+        let waiter = state.withLock { state in
+            state.retryRequested = true
+            defer { state.retryWaiter = nil }
+            return state.retryWaiter
+        }
+        waiter?.resume()
     }
 
     /// The newest ticket: waiting for it waits for everything submitted so far.
@@ -163,7 +180,7 @@ package final class IndexScheduler: Service, Sendable {
                     requeue(leftover, superseded: false, error: "indexing failed: \(error)")
                     logger.warning("index pass failed; will retry", metadata: ["error": "\(error)"])
                     // Back off so that a lasting fault (a full disk) does not pin the CPU.
-                    try await Task.sleep(for: .milliseconds(min(60_000, 250 << min(failures, 8))))
+                    try await backOff(for: .milliseconds(min(60_000, 250 << min(failures, 8))))
                 }
             }
         }
@@ -225,6 +242,35 @@ package final class IndexScheduler: Service, Sendable {
         try Task.checkCancellation()
     }
 
+    /// Sleeps for `delay`, or less when `retryNow` is called (or was, since the failed pass was taken).
+    private func backOff(for delay: Duration) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await Task.sleep(for: delay) }
+            group.addTask { [self] in await waitForRetryRequest() }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+
+    private func waitForRetryRequest() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state in
+                    if state.retryRequested || Task.isCancelled { return true }
+                    state.retryWaiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                defer { state.retryWaiter = nil }
+                return state.retryWaiter
+            }
+            waiter?.resume()
+        }
+    }
+
     private func waitToSettle() async throws {
         if let deadline = state.withLock({ $0.settleDeadline }) {
             try await Task.sleep(until: deadline, clock: .continuous)
@@ -234,6 +280,7 @@ package final class IndexScheduler: Service, Sendable {
     private func take() -> (WorkSet, Int) {
         state.withLock { state in
             state.settleDeadline = nil
+            state.retryRequested = false
             state.takenSince = [state.takenSince, state.pendingSince].compactMap { $0 }.min()
             state.pendingSince = nil
             return (state.pending.take(), state.requested)
