@@ -113,3 +113,137 @@ struct CorruptIndexFaultTests {
         #expect(try await daemon.stop() == 0)
     }
 }
+
+/// SIGKILL at 20 moments of indexing, with files added, changed, renamed and deleted between kills: each restart
+/// recovers, and after a clean `sync` the index holds exactly the files on disk, with their last content.
+@Suite(.timeLimit(.minutes(3)))
+struct KillFaultTests {
+    /// What the test wrote, by path relative to the root: the round whose content the file holds.
+    struct Disk {
+        var files: [String: Int] = [:]
+        var nextID = 0
+
+        mutating func add(in directory: String, round: Int, root: String) throws {
+            let path = "\(directory)/f\(nextID).txt"
+            nextID += 1
+            try write(path, round: round, root: root)
+        }
+
+        mutating func write(_ path: String, round: Int, root: String) throws {
+            files[path] = round
+            try Faults.write("common r\(round)x \(path)", to: root + "/" + path)
+        }
+
+        var directories: Set<String> { Set(files.keys.map { String($0.prefix { $0 != "/" }) }) }
+    }
+
+    @Test func killedAtTwentyPointsConvergesToTheFilesOnDisk() async throws {
+        var random = SeededRandom(seed: 0x5EEC_0DE)
+        let started = ContinuousClock.now
+        var disk = Disk()
+        let first = try await DaemonHarness.start()
+        var current = first
+        do {
+            // The corpus is written while no daemon runs: the first kill lands in the cold pass.
+            try await first.stop()
+            for index in 0..<3000 { try disk.add(in: "c\(index % 30)", round: 0, root: first.root) }
+            var points: [String] = []
+            for round in 1...20 {
+                // A kill point: after N files read (the park hook parks the pass there), after N files seen by the
+                // pass or N files committed (status), or at once after start.
+                let mode = round == 1 ? 0 : round % 5 == 0 ? 3 : Int(random.next() % 3)
+                let limit = Int(random.next() % UInt64(mode == 0 ? 1500 : disk.files.count)) + 1
+                let environment = mode == 0 ? ["SEEK_TEST_PARK_PASS_AFTER_FILES": "\(limit)"] : [:]
+                current = try await first.restart(environment: environment)
+                let daemon = current
+                if mode < 3 {
+                    try await Faults.waitUntil("kill point \(mode) at \(limit)") {
+                        let status = try await daemon.status()
+                        let reached = [status.contentReads ?? 0, status.pass.done, status.files][mode] >= limit
+                        return reached || status.passes.completed > 0
+                    }
+                }
+                let status = try await daemon.status()
+                let name = ["read", "seen", "committed", "start"][mode]
+                points.append("\(name) \(limit): done \(status.pass.done), files \(status.files)")
+                await daemon.kill9()
+                try Self.change(&disk, round: round, root: first.root, random: &random)
+            }
+            current = try await first.restart()
+            try await Self.expectIndex(of: current, holds: disk)
+            #expect(try await current.stop() == 0)
+            print("killed at: " + points.joined(separator: "; "))
+            print("20 kills and a final sync over \(disk.files.count) files in \(ContinuousClock.now - started)")
+            await first.cleanUp()
+        } catch {
+            await current.kill9()
+            await first.cleanUp()
+            throw error
+        }
+    }
+
+    /// Adds, rewrites, renames and deletes files, and sometimes whole directories.
+    static func change(_ disk: inout Disk, round: Int, root: String, random: inout SeededRandom) throws {
+        let count = Int(random.next() % 40)
+        var paths = disk.files.keys.sorted()
+        for _ in 0..<count {
+            guard !paths.isEmpty else { break }
+            let path = paths.remove(at: Int(random.next() % UInt64(paths.count)))
+            switch random.next() % 4 {
+            case 0:
+                try FileManager.default.removeItem(atPath: root + "/" + path)
+                disk.files[path] = nil
+            case 1:
+                try disk.write(path, round: round, root: root)
+            case 2:
+                let target = "c\(random.next() % 30)/m\(disk.nextID).txt"
+                disk.nextID += 1
+                try FileManager.default.createDirectory(
+                    atPath: root + "/" + (target as NSString).deletingLastPathComponent,
+                    withIntermediateDirectories: true
+                )
+                rename(root + "/" + path, root + "/" + target)
+                disk.files[target] = disk.files.removeValue(forKey: path)
+            default:
+                try disk.add(in: "c\(random.next() % 30)", round: round, root: root)
+            }
+        }
+        // Rewrite whole directories now and then, so that some passes have hundreds of files to read.
+        if round % 3 == 0 {
+            for _ in 0..<3 {
+                let directory = "c\(random.next() % 30)/"
+                for path in disk.files.keys.sorted() where path.hasPrefix(directory) {
+                    try disk.write(path, round: round, root: root)
+                }
+            }
+        }
+        if round % 6 == 0, let doomed = disk.directories.sorted().first {
+            try FileManager.default.removeItem(atPath: root + "/" + doomed)
+            disk.files = disk.files.filter { !$0.key.hasPrefix(doomed + "/") }
+        }
+        if round % 4 == 0 {
+            for _ in 0..<25 { try disk.add(in: "n\(round)", round: round, root: root) }
+        }
+    }
+
+    /// Every file on disk is found in its directory, with the content of its last round, and nothing else is.
+    static func expectIndex(of daemon: DaemonHarness, holds disk: Disk) async throws {
+        try await daemon.sync()
+        let root = daemon.root
+        #expect(try await daemon.status().files == disk.files.count)
+        for directory in disk.directories.sorted() {
+            let expected = Set(disk.files.keys.filter { $0.hasPrefix(directory + "/") }.map { root + "/" + $0 })
+            let found = try await daemon.searchNow("common", paths: [root + "/" + directory]).hits.map(\.path)
+            #expect(found.count == Set(found).count)
+            #expect(Set(found) == expected, "\(directory): \(Set(found).symmetricDifference(expected).sorted())")
+            let firstRound = Set(disk.files.filter { $0.key.hasPrefix(directory + "/") && $0.value == 0 }.keys)
+            let foundFirst = try await daemon.searchNow("r0x", paths: [root + "/" + directory]).hits.map(\.path)
+            #expect(Set(foundFirst) == Set(firstRound.map { root + "/" + $0 }), "\(directory): stale content")
+        }
+        for round in Set(disk.files.values).subtracting([0]).sorted() {
+            let expected = Set(disk.files.filter { $0.value == round }.keys.map { root + "/" + $0 })
+            let found = Set(try await daemon.searchNow("r\(round)x").hits.map(\.path))
+            #expect(found == expected, "round \(round): \(found.symmetricDifference(expected).sorted())")
+        }
+    }
+}
