@@ -45,7 +45,11 @@ package final class SeekEngine: Sendable {
         searchService = SearchService(store: store)
         let scheduler = scheduler
         let roots = configuration.roots
-        watcher.onEvents { events in scheduler.submit(Self.work(for: events, roots: roots), settles: true) }
+        watcher.onEvents { events in
+            // Periodic rescans alone wait for a running pass; anything else supersedes it.
+            let periodic = events.allSatisfy { if case .rescan = $0 { true } else { false } }
+            scheduler.submit(Self.work(for: events, roots: roots), settles: true, supersedes: !periodic)
+        }
         var initial = WorkSet()
         for root in configuration.roots { initial.scan(root, .full) }
         scheduler.submit(initial, settles: false)
@@ -66,6 +70,7 @@ package final class SeekEngine: Sendable {
             case .changed(let path): work.check(path)
             case .rulesChanged(let directory): work.scan(directory, .full)
             case .overflow: for root in roots { work.scan(root, .full) }
+            case .rescan(let directory): work.scan(directory, .shallow)
             }
         }
         return work

@@ -184,7 +184,7 @@ package final class InotifyWatcher: Service, Sendable {
             last = now
             return true
         }
-        if rescanDue { events += unwatched.map(FileEvent.changed) }
+        if rescanDue { events += unwatched.map(FileEvent.rescan) }
         if !events.isEmpty { deliver(events) }
     }
 
