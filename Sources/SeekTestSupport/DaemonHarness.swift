@@ -31,12 +31,15 @@ public final class DaemonHarness: Sendable {
 
     /// Creates `directory/root` holding `files` (relative path → content; parents created), then starts seekd on it.
     /// The index is `directory/index/index.sqlite3` unless `indexPath` says otherwise (a file system of its own).
+    /// `launcher`, when given, is a command that runs seekd by exec'ing its last arguments (the seekd path and its
+    /// arguments follow it), so that `pid` stays seekd's: `unshare --user --map-root-user --`, for example.
     public static func start(
         files: [String: String] = [:],
         arguments: [String] = [],
         environment: [String: String] = [:],
         roots: [String]? = nil,
-        indexPath: String? = nil
+        indexPath: String? = nil,
+        launcher: [String] = []
     ) async throws -> DaemonHarness {
         let directory = try makeTemporaryDirectory()
         let root = directory + "/root"
@@ -48,7 +51,8 @@ public final class DaemonHarness: Sendable {
             indexPath: indexPath ?? directory + "/index/index.sqlite3",
             arguments: arguments,
             environment: environment,
-            roots: roots ?? [root]
+            roots: roots ?? [root],
+            launcher: launcher
         )
         do {
             try await harness.waitUntilListening()
@@ -79,15 +83,23 @@ public final class DaemonHarness: Sendable {
         indexPath: String,
         arguments: [String],
         environment: [String: String],
-        roots: [String]
+        roots: [String],
+        launcher: [String] = []
     ) throws {
         self.directory = directory
         self.root = root
         self.indexPath = indexPath
         socketPath = directory + "/seekd.sock"
         process = Process()
-        process.executableURL = Self.buildDirectory.appendingPathComponent("seekd")
-        process.arguments = ["--socket", socketPath, "--index", indexPath, "--log-level", "debug"] + arguments + roots
+        let seekd = Self.buildDirectory.appendingPathComponent("seekd")
+        let seekdArguments = ["--socket", socketPath, "--index", indexPath, "--log-level", "debug"] + arguments + roots
+        if let command = launcher.first {
+            process.executableURL = URL(fileURLWithPath: command)
+            process.arguments = Array(launcher.dropFirst()) + [seekd.path] + seekdArguments
+        } else {
+            process.executableURL = seekd
+            process.arguments = seekdArguments
+        }
         var processEnvironment = ProcessInfo.processInfo.environment
         processEnvironment["SEEK_SOCKET"] = nil
         for (key, value) in environment { processEnvironment[key] = value }

@@ -127,6 +127,50 @@ enum Faults {
         }
     }
 
+    /// A launcher (see `DaemonHarness.start`) that runs seekd in a user namespace of its own, root mapped to root:
+    /// the namespace's inotify limits (`/proc/sys/user/max_inotify_*`) bind only the processes inside it, on top of
+    /// the machine-wide ones (`fs.inotify.*`, which are those of the initial namespace).
+    static let ownUserNamespace = ["/usr/bin/unshare", "--user", "--map-root-user", "--"]
+
+    /// The same, with one of those limits set before seekd starts.
+    static func ownUserNamespace(setting: String, to value: Int) -> [String] {
+        [
+            "/usr/bin/unshare", "--user", "--map-root-user", "/bin/sh", "-c",
+            "echo \(value) > /proc/sys/user/\(setting) && exec \"$0\" \"$@\"",
+        ]
+    }
+
+    /// Sets a limit of `pid`'s user namespace (`/proc/sys/user/SETTING`, written from inside it with nsenter) for
+    /// `body`, and restores it on every path. Fails loudly when the namespace cannot be entered or written.
+    static func withNamespaceSetting<T>(
+        of pid: Int32,
+        _ setting: String,
+        _ value: Int,
+        _ body: () async throws -> T
+    ) async throws -> T {
+        let path = "/proc/sys/user/" + setting
+        func inside(_ script: String) async throws -> String {
+            let result = try await DaemonHarness.runExternal(
+                "/usr/bin/nsenter",
+                ["--user", "--target", "\(pid)", "/bin/sh", "-c", script]
+            )
+            guard result.status == 0 else {
+                throw DaemonHarness.Failure("cannot set \(path) in seekd's user namespace: \(result.standardError)")
+            }
+            return result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let original = try await inside("cat \(path)")
+        _ = try await inside("echo \(value) > \(path)")
+        do {
+            let result = try await body()
+            _ = try await inside("echo \(original) > \(path)")
+            return result
+        } catch {
+            _ = try? await inside("echo \(original) > \(path)")
+            throw error
+        }
+    }
+
     static func remount(_ directory: String, size: String) async throws {
         let result = try await DaemonHarness.runExternal("/bin/mount", ["-o", "remount,size=\(size)", directory])
         guard result.status == 0 else { throw DaemonHarness.Failure("remount failed: \(result.standardError)") }

@@ -7,7 +7,7 @@ package struct EngineConfiguration: Sendable {
     package var policy: CrawlPolicy
     package var hooks: PassHooks
     /// Test hook (`SEEK_TEST_WATCH_LIMIT`): refuse watches beyond this many, as an exhausted
-    /// `fs.inotify.max_user_watches` would (0: every watch, so that inotify cannot start).
+    /// `fs.inotify.max_user_watches` would.
     package var watchLimit: Int?
 
     package init(

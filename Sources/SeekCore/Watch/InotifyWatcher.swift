@@ -47,8 +47,7 @@ package final class InotifyWatcher: Service, Sendable {
     private let wakeDescriptor = Mutex<Int32>(-1)
     private let threadExit = Mutex<CheckedContinuation<Void, Never>?>(nil)
 
-    /// A test hook: behave as if the kernel refused watches (ENOSPC) beyond this many; at 0, the wake file's watch
-    /// too, so that inotify cannot start.
+    /// A test hook: behave as if the kernel refused watches (ENOSPC) beyond this many.
     private let watchLimit: Int?
 
     package init(roots: [BytePath], logger: Logger, watchLimit: Int? = nil) {
@@ -253,9 +252,7 @@ package final class InotifyWatcher: Service, Sendable {
     }
 
     /// An unlinked temporary file the thread watches: writing to it produces an event that wakes the thread.
-    /// The test hook's limit of 0 refuses this watch too, as an exhausted `max_user_watches` does.
     private func makeWakeWatch() -> Result<(descriptor: Int32, watch: Int32), StartFailure> {
-        if watchLimit == 0 { return .failure(StartFailure(code: ENOSPC)) }
         var template = Array("/tmp/seekd-wake-XXXXXX".utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else { return .failure(StartFailure(code: errno)) }
