@@ -280,3 +280,31 @@ struct FileNameFaultTests {
         }
     }
 }
+
+/// Directories made, moved out, moved back and deleted over and over: every watch given up is removed from
+/// libinotifytools' bookkeeping cleanly (renaming its entries in place once corrupted it, and seekd crashed).
+@Suite(.timeLimit(.minutes(3)))
+struct WatchChurnFaultTests {
+    @Test func directoriesComingAndGoingNeverCrashTheWatcher() async throws {
+        try await withDaemon { (daemon: DaemonHarness) async throws in
+            let outside = daemon.directory + "/away"
+            let manager = FileManager.default
+            for round in 0..<60 {
+                let name = "d\(round % 3)"
+                try daemon.write("churn \(round)", to: "\(name)/a/b/file.txt")
+                try await daemon.sync()
+                if round % 2 == 0 {
+                    try manager.moveItem(atPath: daemon.root + "/" + name, toPath: outside)
+                    try await daemon.sync()
+                    try manager.moveItem(atPath: outside, toPath: daemon.root + "/" + name)
+                    try await daemon.sync()
+                }
+                try manager.removeItem(atPath: daemon.root + "/" + name)
+            }
+            try daemon.write("last one", to: "d0/a/b/file.txt")
+            #expect(try await daemon.paths("churn").isEmpty)
+            #expect(try await daemon.paths("last") == [daemon.root + "/d0/a/b/file.txt"])
+            #expect(try await daemon.status().watches == 4)
+        }
+    }
+}

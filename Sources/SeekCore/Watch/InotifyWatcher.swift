@@ -290,13 +290,13 @@ package final class InotifyWatcher: Service, Sendable {
     }
 
     private func addWatch(_ directory: BytePath, into directories: inout [Int32: BytePath]) -> Bool {
+        // Asked for twice before the first request was served.
+        if state.withLock({ $0.watched.contains(directory) }) { return true }
         let overLimit = watchLimit.map { limit in state.withLock { $0.watched.count >= limit } } ?? false
-        // libinotifytools keys watches by name and keeps the entry of a removed watch until told otherwise; a stale
-        // entry for this name (a directory deleted and made again) would hide the new watch, so retire it first.
-        Self.retireName(of: directory)
-        let added = !overLimit && directory.withCString { inotifytools_watch_file($0, Self.mask) } != 0
+        let name = Self.freeName(for: directory)
+        let added = !overLimit && name.withCString { inotifytools_watch_file($0, Self.mask) } != 0
         if added {
-            let watch = Self.watchDescriptor(of: directory)
+            let watch = name.withCString { inotifytools_wd_from_filename($0) }
             if watch >= 0 { directories[watch] = directory }
             logger.trace("watch added", metadata: ["path": "\(directory)", "watch": "\(watch)"])
             state.withLock { state in
@@ -362,7 +362,6 @@ package final class InotifyWatcher: Service, Sendable {
         guard let directory = directories[watch] else { return }
         if mask & UInt32(IN_IGNORED) != 0 {
             logger.trace("watch removed", metadata: ["path": "\(directory)", "watch": "\(watch)"])
-            Self.retire(watch)
             directories[watch] = nil
             // The directory may be watched again already, under another descriptor.
             if !directories.values.contains(directory) { state.withLock { _ = $0.watched.remove(directory) } }
@@ -373,7 +372,6 @@ package final class InotifyWatcher: Service, Sendable {
             if mask & UInt32(IN_MOVE_SELF) != 0 {
                 // The watch would follow the directory wherever it went; drop it, so a directory made in its place
                 // gets a watch of its own and nothing outside is reported under the old path.
-                Self.retire(watch)
                 _ = inotifytools_remove_watch_by_wd(watch)
                 directories[watch] = nil
                 state.withLock { state in state.watched = state.watched.filter { !$0.isWithin(directory) } }
@@ -389,7 +387,6 @@ package final class InotifyWatcher: Service, Sendable {
             // it no longer holds watches or reports its changes under its old path.
             if mask & UInt32(IN_MOVED_FROM) != 0 {
                 for (descriptor, watched) in directories where watched.isWithin(path) {
-                    Self.retire(descriptor)
                     _ = inotifytools_remove_watch_by_wd(descriptor)
                     directories[descriptor] = nil
                 }
@@ -460,14 +457,18 @@ package final class InotifyWatcher: Service, Sendable {
         if watch >= 0 { rootParents[watch] = root }
     }
 
-    /// Renames libinotifytools' entry for a watch so that its name no longer finds it.
-    private static func retire(_ watch: Int32) {
-        "/nonexistent/seekd-retired-watch-\(watch)/".withCString { inotifytools_set_filename_by_wd(watch, $0) }
-    }
-
-    private static func retireName(of directory: BytePath) {
-        let old = watchDescriptor(of: directory)
-        if old >= 0 { retire(old) }
+    /// The name to watch `directory` under. libinotifytools keys its entries by name and keeps the entry of a watch
+    /// the kernel removed (a directory deleted) for good; a new watch under a name still taken would be hidden
+    /// behind it. A taken name gets "./" appended until it is free: the same directory to the kernel, a new key to
+    /// libinotifytools. (Renaming the stale entry instead, `inotifytools_set_filename_by_wd`, changes a key in place
+    /// in libinotifytools' name tree: a later removal then missed its node and left it freed in the tree, and seekd
+    /// crashed in `strcmp` under load.)
+    private static func freeName(for directory: BytePath) -> BytePath {
+        var name = directory.bytes == [BytePath.slash] ? directory : BytePath(directory.bytes + [BytePath.slash])
+        while name.withCString({ inotifytools_wd_from_filename($0) }) >= 0 {
+            name = BytePath(name.bytes + Array("./".utf8))
+        }
+        return name
     }
 
     /// libinotifytools keys directories by their path with a trailing slash.
