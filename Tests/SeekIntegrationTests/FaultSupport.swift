@@ -4,7 +4,7 @@ import SeekProtocol
 import SeekTestSupport
 import Synchronization
 
-/// What the fault tests share: files at exact byte paths, trees deeper than `PATH_MAX`, kernel settings and mounts
+/// What the fault tests share: files at exact byte paths, trees deeper than `PATH_MAX`, inotify limits and mounts
 /// that are restored on every path, the daemon's memory, and a seeded random number generator.
 enum Faults {
     static func failure(_ what: String, errno code: Int32 = errno) -> DaemonHarness.Failure {
@@ -75,29 +75,6 @@ enum Faults {
     /// Removes a tree of any depth (Foundation gives up below `PATH_MAX`; GNU rm walks with `*at` calls).
     static func removeTree(_ path: String) async {
         _ = try? await DaemonHarness.runExternal("/bin/rm", ["-rf", "--", path])
-    }
-
-    /// Sets a kernel setting (a file under /proc/sys) for `body` and restores it on every path, failures included.
-    /// Fails loudly when the setting cannot be written.
-    static func withKernelSetting<T>(
-        _ setting: String,
-        _ value: String,
-        _ body: () async throws -> T
-    ) async throws -> T {
-        let original = try String(contentsOfFile: setting, encoding: .utf8)
-        do {
-            try value.write(toFile: setting, atomically: false, encoding: .utf8)
-        } catch {
-            throw DaemonHarness.Failure("cannot write \(setting) (the test needs root): \(error)")
-        }
-        do {
-            let result = try await body()
-            try original.write(toFile: setting, atomically: false, encoding: .utf8)
-            return result
-        } catch {
-            try? original.write(toFile: setting, atomically: false, encoding: .utf8)
-            throw error
-        }
     }
 
     /// Mounts a tmpfs of `size` (mount(8) syntax, "2m") on a new directory for `body`; unmounts and removes it on
