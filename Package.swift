@@ -110,7 +110,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SeekIntegrationTests",
-            dependencies: ["SeekTestSupport", "SeekClient", "SeekProtocol"],
+            // GRDB only to make SQLite files that are not Seek's (the index fault tests).
+            dependencies: [
+                "SeekTestSupport", "SeekClient", "SeekProtocol", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

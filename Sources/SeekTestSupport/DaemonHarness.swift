@@ -34,12 +34,17 @@ public final class DaemonHarness: Sendable {
     ///
     /// seekd's `XDG_CONFIG_HOME` is `directory/config`, so the user's own configuration never reaches a test;
     /// `config`, when given, is written there as `seek/config.toml` (see `configPath`).
+    /// The index is `directory/index/index.sqlite3` unless `indexPath` says otherwise (a file system of its own).
+    /// `launcher`, when given, is a command that runs seekd by exec'ing its last arguments (the seekd path and its
+    /// arguments follow it), so that `pid` stays seekd's: `unshare --user --map-root-user --`, for example.
     public static func start(
         files: [String: String] = [:],
         arguments: [String] = [],
         environment: [String: String] = [:],
         roots: [String]? = nil,
-        config: String? = nil
+        config: String? = nil,
+        indexPath: String? = nil,
+        launcher: [String] = []
     ) async throws -> DaemonHarness {
         let directory = try makeTemporaryDirectory()
         let root = directory + "/root"
@@ -49,12 +54,18 @@ public final class DaemonHarness: Sendable {
         let harness = try DaemonHarness(
             directory: directory,
             root: root,
-            indexPath: directory + "/index/index.sqlite3",
+            indexPath: indexPath ?? directory + "/index/index.sqlite3",
             arguments: arguments,
             environment: environment,
-            roots: roots ?? [root]
+            roots: roots ?? [root],
+            launcher: launcher
         )
-        try await harness.waitUntilListening()
+        do {
+            try await harness.waitUntilListening()
+        } catch {
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
         return harness
     }
 
@@ -78,15 +89,23 @@ public final class DaemonHarness: Sendable {
         indexPath: String,
         arguments: [String],
         environment: [String: String],
-        roots: [String]
+        roots: [String],
+        launcher: [String] = []
     ) throws {
         self.directory = directory
         self.root = root
         self.indexPath = indexPath
         socketPath = directory + "/seekd.sock"
         process = Process()
-        process.executableURL = Self.buildDirectory.appendingPathComponent("seekd")
-        process.arguments = ["--socket", socketPath, "--index", indexPath, "--log-level", "debug"] + arguments + roots
+        let seekd = Self.buildDirectory.appendingPathComponent("seekd")
+        let seekdArguments = ["--socket", socketPath, "--index", indexPath, "--log-level", "debug"] + arguments + roots
+        if let command = launcher.first {
+            process.executableURL = URL(fileURLWithPath: command)
+            process.arguments = Array(launcher.dropFirst()) + [seekd.path] + seekdArguments
+        } else {
+            process.executableURL = seekd
+            process.arguments = seekdArguments
+        }
         var processEnvironment = ProcessInfo.processInfo.environment
         processEnvironment["SEEK_SOCKET"] = nil
         // The user's own configuration file must not reach the tests: by default there is none (`directory/config`

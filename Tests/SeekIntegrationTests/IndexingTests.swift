@@ -193,8 +193,8 @@ struct IndexingTests {
     }
 }
 
-/// The index is a cache of the disk: an index of another schema version, or one that is not a database at all,
-/// is rebuilt at start, and the rebuild is logged.
+/// The index is a cache of the disk: an index of another schema version, or a damaged one, is rebuilt at start,
+/// and the rebuild is logged (more cases, files that are not an index among them, in `CorruptIndexFaultTests`).
 @Suite(.timeLimit(.minutes(2)))
 struct IndexRebuildTests {
     /// Overwrites bytes of the index file at `offset`.
@@ -218,14 +218,15 @@ struct IndexRebuildTests {
         #expect(try await restarted.stop() == 0)
     }
 
-    @Test func indexThatIsNotADatabaseIsRebuilt() async throws {
+    @Test func indexWithADamagedHeaderIsRebuilt() async throws {
         let daemon = try await DaemonHarness.start(files: ["a.txt": "survives corruption"])
         defer { Task { await daemon.cleanUp() } }
         try await daemon.sync()
         #expect(try await daemon.stop() == 0)
-        try Self.patch(daemon.indexPath, at: 0, with: Array(repeating: 0x5A, count: 4096))
+        // Everything after the 16-byte "SQLite format 3" magic of the first page.
+        try Self.patch(daemon.indexPath, at: 16, with: Array(repeating: 0x5A, count: 4080))
         let restarted = try await daemon.restart()
-        #expect(restarted.log.contains("index unreadable, rebuilding it"))
+        #expect(restarted.log.contains("index file is damaged; moved it aside and rebuilding the index"))
         #expect(try await restarted.paths("corruption") == [daemon.root + "/a.txt"])
         #expect(try await restarted.stop() == 0)
     }

@@ -1,7 +1,7 @@
 import Glibc
 
-/// Reads a file's text for the index: binary files (a NUL byte in the first 8 KiB) and files over the size cap
-/// are kept by name only; invalid UTF-8 is decoded leniently (U+FFFD).
+/// Reads a file's text for the index: binary files (a NUL byte in the first 8 KiB, or a hole: sparse files read as
+/// NUL bytes there) and files over the size cap are kept by name only; invalid UTF-8 is decoded leniently (U+FFFD).
 package struct ContentExtractor: Sendable {
     /// What became of a file's content.
     package enum Content: Sendable, Equatable {
@@ -52,15 +52,17 @@ package struct ContentExtractor: Sendable {
     /// The outcome of reading a file.
     package enum ReadOutcome: Sendable, Equatable {
         case bytes([UInt8])
-        /// A NUL byte within the first `binaryProbeBytes` (only with `stopAtNUL`).
+        /// A NUL byte within the first `binaryProbeBytes`, or a hole anywhere (only with `stopAtNUL`).
         case nul(offset: Int)
         case tooLarge
         case failed(errno: Int32)
     }
 
     /// Reads a regular file of at most `limit` bytes, without following symlinks or blocking on FIFOs. With `root`,
-    /// no directory between the root and the file may be a symlink either (`NoFollowOpen`); without it, only the
-    /// last component is not followed.
+    /// no directory between the root and the file may be a symlink either (`NoFollowOpen`, one component at a time,
+    /// which also reaches paths longer than PATH_MAX); without it, only the last component is not followed. With
+    /// `stopAtNUL`, a sparse file is not read at all: its first hole counts as the first NUL byte (a hole reads as
+    /// zeros, and a file's size can be far beyond its disk use).
     package static func read(
         _ path: BytePath,
         limit: Int64,
@@ -75,13 +77,18 @@ package struct ContentExtractor: Sendable {
                 return .failed(errno: error.code)
             }
         } else {
-            descriptor = path.withCString { open($0, flags) }
+            descriptor = path.withDescriptorPath { openat($0, $1, flags) } ?? -1
             guard descriptor >= 0 else { return .failed(errno: errno) }
         }
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return .failed(errno: EINVAL) }
         if Int64(info.st_size) > limit { return .tooLarge }
+        if stopAtNUL {
+            let hole = lseek(descriptor, 0, LinuxConstants.seekHole)
+            if hole >= 0, hole < info.st_size { return .nul(offset: Int(hole)) }
+            guard lseek(descriptor, 0, SEEK_SET) == 0 else { return .failed(errno: errno) }
+        }
 
         let limit = Int(limit)
         var bytes: [UInt8] = []

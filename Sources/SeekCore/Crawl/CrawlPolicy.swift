@@ -41,6 +41,15 @@ package struct CrawlPolicy: Sendable {
 
     /// `.gitignore` then `.ignore`, so that `.ignore` wins.
     package static let defaultIgnoreFileNames: [[UInt8]] = [Array(".gitignore".utf8), Array(".ignore".utf8)]
+    /// The largest size cap (`--max-file-size`) the engine takes: a file's text is read into memory whole, and SQLite
+    /// refuses a value over 1 GB (`SQLITE_MAX_LENGTH`), which would fail every batch holding that file and stop the
+    /// index converging.
+    package static let largestMaxFileSize: Int64 = 512 << 20
+
+    /// A setting the engine refuses, with a sentence that says what to give instead.
+    package struct SettingError: Error, CustomStringConvertible {
+        package var description: String
+    }
     private static let gitName = Array(".git".utf8)
 
     package init(

@@ -43,10 +43,10 @@ package struct FileStatus: Sendable, Equatable {
         device = UInt64(info.st_dev)
     }
 
-    /// `lstat` of the path; nil when it does not exist or cannot be reached (`errno` tells why).
+    /// `lstat` of the path (of any length); nil when it does not exist or cannot be reached (`errno` tells why).
     package static func of(_ path: BytePath) -> FileStatus? {
         var info = stat()
-        let result = path.withCString { lstat($0, &info) }
+        let result = path.withDescriptorPath { fstatat($0, $1, &info, AT_SYMLINK_NOFOLLOW) }
         return result == 0 ? FileStatus(info) : nil
     }
 

@@ -14,6 +14,12 @@ package final class SeekEngine: Sendable {
 
     /// Opens the index, purges roots no longer given, and queues the first pass over every root.
     package init(configuration: EngineConfiguration, logger: Logger) async throws {
+        guard configuration.policy.maxFileSize <= CrawlPolicy.largestMaxFileSize else {
+            throw CrawlPolicy.SettingError(
+                description: "--max-file-size must be at most \(CrawlPolicy.largestMaxFileSize) (512 MiB): a file's "
+                    + "text is held in memory whole, and SQLite stores at most 1 GB in one value"
+            )
+        }
         self.configuration = configuration
         store = try IndexStore(path: configuration.indexPath, logger: logger)
         try await store.reconcile(roots: configuration.roots, settings: configuration.contentSettings)
@@ -44,7 +50,11 @@ package final class SeekEngine: Sendable {
         searchService = SearchService(store: store, rankingBudget: configuration.rankingBudget)
         let scheduler = scheduler
         let roots = configuration.roots
-        watcher.onEvents { events in scheduler.submit(Self.work(for: events, roots: roots), settles: true) }
+        watcher.onEvents { events in
+            // Periodic rescans alone wait for a running pass; anything else supersedes it.
+            let periodic = events.allSatisfy { if case .rescan = $0 { true } else { false } }
+            scheduler.submit(Self.work(for: events, roots: roots), settles: true, supersedes: !periodic)
+        }
         var initial = WorkSet()
         for root in configuration.roots { initial.scan(root, .full) }
         scheduler.submit(initial, settles: false)
@@ -65,6 +75,7 @@ package final class SeekEngine: Sendable {
             case .changed(let path): work.check(path)
             case .rulesChanged(let directory): work.scan(directory, .full)
             case .overflow: for root in roots { work.scan(root, .full) }
+            case .rescan(let directory): work.scan(directory, .shallow)
             }
         }
         return work
@@ -98,6 +109,8 @@ package final class SeekEngine: Sendable {
     /// Where no cookie can be written (a read-only root) and where no watch could be set, a rescan that compares
     /// stat data stands in.
     package func syncTicket() async throws -> Int {
+        // A pass that failed (a full disk) is retried for this sync now rather than after its backoff.
+        scheduler.retryNow()
         var rescans = WorkSet()
         for root in roots {
             do {

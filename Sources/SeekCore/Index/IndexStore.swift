@@ -15,54 +15,84 @@ package final class IndexStore: Sendable {
     package enum OpenError: Error, CustomStringConvertible {
         case cannotCreateDirectory(String, String)
         case cannotOpen(String, String)
+        /// The file is something else than an index (not SQLite, or another program's database): seekd leaves it
+        /// alone rather than delete or move a file that may be someone's.
+        case notAnIndex(String, String)
 
         package var description: String {
             switch self {
             case .cannotCreateDirectory(let path, let reason): "cannot create the index directory \(path): \(reason)"
             case .cannotOpen(let path, let reason): "cannot open the index \(path): \(reason)"
+            case .notAnIndex(let path, let reason):
+                "\(path) is not a Seek index (\(reason)); seekd leaves it alone: move it away or give another --index"
             }
         }
     }
 
     /// Opens (creating parents with mode 0700) or rebuilds the index at `path`.
+    ///
+    /// The index is a cache of the disk, but `path` may name a file that is not ours (a mistyped `--index`), so
+    /// nothing that could be someone's file is deleted: a missing or empty file becomes a new index; an index of
+    /// another schema version (recognized by its `meta` table) is rebuilt; a damaged SQLite file (SQLite reports it
+    /// corrupt at open, or `PRAGMA quick_check` finds a fault) is renamed `PATH.corrupt-TIMESTAMP`, logged, and a
+    /// new index is built; a file that is not SQLite at all, or another program's database, is refused
+    /// (`OpenError.notAnIndex`).
     package init(path: String, logger: Logger) throws {
         self.path = path
         try Self.createParentDirectories(of: path)
         do {
             pool = try Self.openPool(path: path, logger: logger)
         } catch let error as DatabaseError where Self.isUnusable(error) {
-            logger.warning("index unreadable, rebuilding it", metadata: ["index.path": "\(path)", "error": "\(error)"])
-            Self.removeDatabaseFiles(path)
+            let movedTo = try Self.moveAside(path)
+            logger.warning(
+                "index file is damaged; moved it aside and rebuilding the index",
+                metadata: ["index.path": "\(path)", "index.moved_to": "\(movedTo)", "error": "\(error)"]
+            )
             do { pool = try Self.openPool(path: path, logger: logger) } catch {
                 throw OpenError.cannotOpen(path, "\(error)")
             }
+        } catch let error as OpenError {
+            throw error
         } catch {
             throw OpenError.cannotOpen(path, Self.explain(error))
         }
     }
 
+    /// What `path` holds before the index opens it.
+    private enum Found: Equatable {
+        /// No file, an empty one, or an SQLite database without tables: a new index.
+        case nothing
+        case current
+        case otherVersion(Int32)
+    }
+
     private static func openPool(path: String, logger: Logger) throws -> DatabasePool {
+        let found = try inspect(path)
+        if case .otherVersion(let version) = found {
+            logger.notice(
+                "index schema changed, rebuilding",
+                metadata: ["index.version": "\(version)", "index.expected": "\(IndexSchema.version)"]
+            )
+            removeDatabaseFiles(path)
+        }
         var configuration = Configuration()
         configuration.maximumReaderCount = readerCount
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
+        // Private before SQLite opens it (after `inspect`, which refused anything that is not an index).
         try restrictFileModes(path)
-        var pool = try DatabasePool(path: path, configuration: configuration)
-        let version = try pool.read { db in try Int32.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
-        if version != IndexSchema.version {
-            if version != 0 {
-                logger.notice(
-                    "index schema changed, rebuilding",
-                    metadata: ["index.version": "\(version)", "index.expected": "\(IndexSchema.version)"]
-                )
-                try pool.close()
-                removeDatabaseFiles(path)
-                try restrictFileModes(path)
-                pool = try DatabasePool(path: path, configuration: configuration)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        do {
+            if found == .current {
+                try check(pool)
+            } else {
+                try pool.write { db in try IndexSchema.create(db) }
             }
-            try pool.write { db in try IndexSchema.create(db) }
+        } catch {
+            try? pool.close()
+            throw error
         }
         return pool
     }
@@ -86,6 +116,85 @@ package final class IndexStore: Sendable {
             _ = fchmod(companion, 0o600)
             Glibc.close(companion)
         }
+    }
+
+    /// Looks at the file without changing it (a plain read of its header, then a read-only connection: opening it
+    /// for writing would already turn a foreign database to WAL mode). Throws `OpenError.notAnIndex` for a file
+    /// that is not ours, and SQLite's error for a damaged one.
+    private static func inspect(_ path: String) throws -> Found {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        if descriptor < 0 {
+            let code = errno
+            if code == ENOENT { return .nothing }
+            throw OpenError.cannotOpen(path, String(cString: strerror(code)))
+        }
+        var header = [UInt8](repeating: 0, count: sqliteMagic.count)
+        let count = header.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+        let code = errno
+        Glibc.close(descriptor)
+        if count < 0 { throw OpenError.cannotOpen(path, String(cString: strerror(code))) }
+        if count == 0 { return .nothing }
+        guard count == sqliteMagic.count, header == sqliteMagic else {
+            throw OpenError.notAnIndex(path, "it is not an SQLite database")
+        }
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        defer { try? queue.close() }
+        return try queue.read { db in
+            let tables = try String.fetchSet(db, sql: "SELECT name FROM sqlite_schema WHERE type = 'table'")
+            if tables.isEmpty { return .nothing }
+            let isOurs =
+                tables.contains("meta")
+                && (try? Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'generation')")) == true
+            guard isOurs else {
+                throw OpenError.notAnIndex(path, "it is an SQLite database without Seek's tables")
+            }
+            let version = try Int32.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+            return version == IndexSchema.version ? .current : .otherVersion(version)
+        }
+    }
+
+    /// The first 16 bytes of every SQLite database file.
+    private static let sqliteMagic = Array("SQLite format 3\0".utf8)
+
+    /// `PRAGMA quick_check`: every page of the file is read once (about 1 s per GB, measured), so damage anywhere is
+    /// found at start rather than by a search or a pass later.
+    private static func check(_ pool: DatabasePool) throws {
+        let faults = try pool.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+        guard faults == ["ok"] else {
+            throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: faults.prefix(3).joined(separator: "; "))
+        }
+    }
+
+    /// Renames a damaged index and its journal out of the way (never deletes them: the path may hold someone's
+    /// file) and returns the new name, `PATH.corrupt-YYYYMMDDTHHMMSSZ`, with `-2`, `-3`... when that is taken.
+    private static func moveAside(_ path: String) throws -> String {
+        var now = time(nil)
+        var parts = tm()
+        gmtime_r(&now, &parts)
+        var buffer = [CChar](repeating: 0, count: 32)
+        let length = strftime(&buffer, buffer.count, "%Y%m%dT%H%M%SZ", &parts)
+        let stamp = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let base = path + ".corrupt-" + stamp
+        var candidate = base
+        var attempt = 1
+        var info = stat()
+        while lstat(candidate, &info) == 0 || lstat(candidate + "-wal", &info) == 0 {
+            attempt += 1
+            candidate = base + "-\(attempt)"
+        }
+        guard rename(path, candidate) == 0 else {
+            throw OpenError.cannotOpen(
+                path,
+                "it is damaged and cannot be moved aside: \(String(cString: strerror(errno)))"
+            )
+        }
+        for suffix in ["-wal", "-journal"] where lstat(path + suffix, &info) == 0 {
+            rename(path + suffix, candidate + suffix)
+        }
+        unlink(path + "-shm")  // SQLite's shared-memory index of the WAL, rebuilt from the WAL when needed
+        return candidate
     }
 
     private static func isUnusable(_ error: DatabaseError) -> Bool {

@@ -85,6 +85,8 @@ private struct PassRun {
     var scanned: [BytePath: WorkSet.ScanMode] = [:]
     var batch = IndexBatch()
     var stacks: [BytePath: IgnoreStack] = [:]
+    /// Directories below a root whose whole ancestry this pass found included and real (no symlink).
+    var includedDirectories: Set<BytePath> = []
     /// Files already looked at in this pass: a path checked on its own is not indexed again by its directory's scan.
     var looked: Set<BytePath> = []
     var renamed: Set<Int64> = []
@@ -158,17 +160,21 @@ private struct PassRun {
         try await flushIfFull()
     }
 
-    /// Whether a component between the root and `directory` (inclusive) is excluded.
+    /// Whether a component between the root and `directory` (inclusive) is excluded, or is not a directory. A path
+    /// through a symlink (which `reindex` or a rescan may name) lies outside the tree: symlinks are not followed.
+    /// Included directories are remembered for the pass, so each is looked at once however deep the tree.
     private mutating func isExcludedAncestry(_ directory: BytePath, root: BytePath) async throws -> Bool {
-        var current = root
-        for component in directory.relative(to: root).split(separator: BytePath.slash) {
-            let stack = try await stack(for: current, root: root)
-            let next = current.appending(component)
-            if pass.policy.exclusion(name: component, path: next, isDirectory: true, stack: stack) != nil {
-                return true
-            }
-            current = next
+        if directory == root || includedDirectories.contains(directory) { return false }
+        guard directory.bytes.count > root.bytes.count else { return true }
+        let parent = directory.parent
+        if try await isExcludedAncestry(parent, root: root) { return true }
+        let stack = try await stack(for: parent, root: root)
+        if pass.policy.exclusion(name: directory.lastComponent, path: directory, isDirectory: true, stack: stack) != nil
+        {
+            return true
         }
+        guard FileStatus.of(directory)?.kind == .directory else { return true }
+        includedDirectories.insert(directory)
         return false
     }
 

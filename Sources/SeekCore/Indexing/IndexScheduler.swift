@@ -18,7 +18,14 @@ package final class IndexScheduler: Service, Sendable {
         var requested = 0
         var completed = 0
         var settleDeadline: ContinuousClock.Instant?
-        var workWaiter: CheckedContinuation<Void, Never>?
+        /// Who waits for work: the run loop (any work) or a running pass's race (only work that supersedes).
+        var workWaiter: (continuation: CheckedContinuation<Void, Never>, supersedingOnly: Bool)?
+        /// Pending work holds something that supersedes a running pass (everything but periodic rescans).
+        var pendingSupersedes = false
+        /// An explicit request (`sync`, `reindex`) arrived since the last pass was taken: a failed pass is retried
+        /// at once instead of after its backoff.
+        var retryRequested = false
+        var retryWaiter: CheckedContinuation<Void, Never>?
         var completionWaiters: [Int: CompletionWaiter] = [:]
         var nextWaiterID = 0
         var isStopped = false
@@ -91,21 +98,40 @@ package final class IndexScheduler: Service, Sendable {
     package var generation: Int { state.withLock { $0.generation } }
 
     /// Adds work and returns its ticket for `waitUntilIndexed`. `settles`: the work comes from file events and
-    /// waits for the burst to settle; explicit requests (start, `reindex`) run at once.
+    /// waits for the burst to settle; explicit requests (start, `reindex`) run at once, and end the backoff after a
+    /// failed pass. `supersedes`: false for periodic rescans, which wait for the running pass to end rather than
+    /// cancel it: a pass longer than their period would otherwise never complete, nor any `sync` waiting on it.
     @discardableResult
-    package func submit(_ work: WorkSet, settles: Bool) -> Int {
-        let (ticket, waiter) = state.withLock { state in
+    package func submit(_ work: WorkSet, settles: Bool, supersedes: Bool = true) -> Int {
+        let (ticket, waiter) = state.withLock { state -> (Int, CheckedContinuation<Void, Never>?) in
             state.pending.merge(work)
             state.requested += 1
+            if supersedes { state.pendingSupersedes = true }
             if state.pendingSince == nil { state.pendingSince = .now }
             if settles, state.settleDeadline == nil {
                 state.settleDeadline = .now + settle
             }
-            defer { state.workWaiter = nil }
-            return (state.requested, state.workWaiter)
+            var waiter: CheckedContinuation<Void, Never>?
+            if let waiting = state.workWaiter, supersedes || !waiting.supersedingOnly {
+                waiter = waiting.continuation
+                state.workWaiter = nil
+            }
+            return (state.requested, waiter)
         }
         waiter?.resume()
+        if !settles { retryNow() }
         return ticket
+    }
+
+    /// Ends the backoff after a failed pass at once: someone waits for the index (`sync`), and the cause (a full
+    /// disk) may be gone. Events never do this, so a lasting fault cannot pin the CPU.
+    package func retryNow() {
+        let waiter = state.withLock { state in
+            state.retryRequested = true
+            defer { state.retryWaiter = nil }
+            return state.retryWaiter
+        }
+        waiter?.resume()
     }
 
     /// The newest ticket: waiting for it waits for everything submitted so far.
@@ -163,7 +189,7 @@ package final class IndexScheduler: Service, Sendable {
                     requeue(leftover, superseded: false, error: "indexing failed: \(error)")
                     logger.warning("index pass failed; will retry", metadata: ["error": "\(error)"])
                     // Back off so that a lasting fault (a full disk) does not pin the CPU.
-                    try await Task.sleep(for: .milliseconds(min(60_000, 250 << min(failures, 8))))
+                    try await backOff(for: .milliseconds(min(60_000, 250 << min(failures, 8))))
                 }
             }
         }
@@ -182,7 +208,7 @@ package final class IndexScheduler: Service, Sendable {
             group.addTask { .pass(await pass.run(work)) }
             group.addTask { [self] in
                 do {
-                    try await waitForWork()
+                    try await waitForWork(supersedingOnly: true)
                     try await waitToSettle()
                     return .newWork
                 } catch {
@@ -205,12 +231,14 @@ package final class IndexScheduler: Service, Sendable {
         }
     }
 
-    private func waitForWork() async throws {
+    /// Returns once there is work (`supersedingOnly`: work that supersedes a running pass).
+    private func waitForWork(supersedingOnly: Bool = false) async throws {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state in
-                    if !state.pending.isEmpty || Task.isCancelled { return true }
-                    state.workWaiter = continuation
+                    let ready = supersedingOnly ? state.pendingSupersedes : !state.pending.isEmpty
+                    if ready || Task.isCancelled { return true }
+                    state.workWaiter = (continuation, supersedingOnly)
                     return false
                 }
                 if resumeNow { continuation.resume() }
@@ -220,9 +248,38 @@ package final class IndexScheduler: Service, Sendable {
                 defer { state.workWaiter = nil }
                 return state.workWaiter
             }
-            waiter?.resume()
+            waiter?.continuation.resume()
         }
         try Task.checkCancellation()
+    }
+
+    /// Sleeps for `delay`, or less when `retryNow` is called (or was, since the failed pass was taken).
+    private func backOff(for delay: Duration) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await Task.sleep(for: delay) }
+            group.addTask { [self] in await waitForRetryRequest() }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+
+    private func waitForRetryRequest() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state in
+                    if state.retryRequested || Task.isCancelled { return true }
+                    state.retryWaiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                defer { state.retryWaiter = nil }
+                return state.retryWaiter
+            }
+            waiter?.resume()
+        }
     }
 
     private func waitToSettle() async throws {
@@ -234,6 +291,8 @@ package final class IndexScheduler: Service, Sendable {
     private func take() -> (WorkSet, Int) {
         state.withLock { state in
             state.settleDeadline = nil
+            state.retryRequested = false
+            state.pendingSupersedes = false
             state.takenSince = [state.takenSince, state.pendingSince].compactMap { $0 }.min()
             state.pendingSince = nil
             return (state.pending.take(), state.requested)

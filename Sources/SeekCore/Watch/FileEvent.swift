@@ -6,4 +6,7 @@ package enum FileEvent: Sendable, Equatable {
     case rulesChanged(BytePath)
     /// The kernel dropped events (`IN_Q_OVERFLOW`): only a rescan can tell what changed.
     case overflow
+    /// A directory that could not be watched is due for its periodic rescan (its own entries and new
+    /// subdirectories). Such rescans never cancel a running pass: they wait for it.
+    case rescan(BytePath)
 }

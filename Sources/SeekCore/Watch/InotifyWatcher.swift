@@ -33,6 +33,7 @@ package final class InotifyWatcher: Service, Sendable {
         var cookies: [BytePath: CheckedContinuation<Void, any Error>] = [:]
         var stopped = false
         var warnedAboutLimit = false
+        var warnedAboutLongPath = false
         var overflowPending = false
         var overflowBackoff: Duration = .seconds(1)
         var lastOverflowRescan: ContinuousClock.Instant?
@@ -182,13 +183,17 @@ package final class InotifyWatcher: Service, Sendable {
     }
 
     package func run() async throws {
-        let ready = await startThread()
-        guard ready else {
-            logger.error("inotify could not start; the index is refreshed only by reindex, sync and restarts")
+        let failure = await startThread()
+        if let failure {
+            // For example no watch left for the wake file (`max_user_watches`) or no inotify instance left
+            // (`max_user_instances`). The roots then count as unwatched: `status.watch_errors` says so, `sync`
+            // rescans them, and so does the periodic rescan below.
+            logger.error(
+                "inotify could not start; the roots are rescanned every 5 s instead",
+                metadata: ["error": "\(String(cString: strerror(failure)))"]
+            )
             stopThread()  // releases every waiting `watch`, and later ones return at once
-            // Stay up until shutdown: a service that returns would end the whole daemon.
-            try? await gracefulShutdown()
-            return
+            state.withLock { $0.unwatched.formUnion(roots) }
         }
         defer { stopThread() }
         // The periodic part: rescans that stand in for missing watches and overflowed queues.
@@ -198,7 +203,7 @@ package final class InotifyWatcher: Service, Sendable {
                 tick()
             }
         }
-        await stopThreadAndWait()
+        if failure == nil { await stopThreadAndWait() }
     }
 
     private let lastUnwatchedRescan = Mutex(ContinuousClock.now)
@@ -222,21 +227,30 @@ package final class InotifyWatcher: Service, Sendable {
             last = now
             return true
         }
-        if rescanDue { events += unwatched.map(FileEvent.changed) }
+        if rescanDue { events += unwatched.map(FileEvent.rescan) }
         if !events.isEmpty { deliver(events) }
     }
 
     // MARK: The inotify thread
 
-    private func startThread() async -> Bool {
-        await withCheckedContinuation { (started: CheckedContinuation<Bool, Never>) in
+    /// Starts the inotify thread; returns the `errno` value of a failure to start, nil once it runs.
+    private func startThread() async -> Int32? {
+        await withCheckedContinuation { (started: CheckedContinuation<Int32?, Never>) in
             let thread = Thread { [self] in
-                guard inotifytools_initialize() != 0, let wake = makeWakeWatch() else {
-                    started.resume(returning: false)
+                guard inotifytools_initialize() != 0 else {
+                    started.resume(returning: inotifytools_error())
+                    return
+                }
+                let wake: (descriptor: Int32, watch: Int32)
+                switch makeWakeWatch() {
+                case .success(let made): wake = made
+                case .failure(let failure):
+                    inotifytools_cleanup()  // closes the inotify instance
+                    started.resume(returning: failure.code)
                     return
                 }
                 wakeDescriptor.withLock { $0 = wake.descriptor }
-                started.resume(returning: true)
+                started.resume(returning: nil)
                 eventLoop(wakeWatch: wake.watch)
                 wakeDescriptor.withLock { descriptor in
                     close(descriptor)
@@ -277,19 +291,24 @@ package final class InotifyWatcher: Service, Sendable {
         }
     }
 
+    private struct StartFailure: Error {
+        var code: Int32
+    }
+
     /// An unlinked temporary file the thread watches: writing to it produces an event that wakes the thread.
-    private func makeWakeWatch() -> (descriptor: Int32, watch: Int32)? {
+    private func makeWakeWatch() -> Result<(descriptor: Int32, watch: Int32), StartFailure> {
         var template = Array("/tmp/seekd-wake-XXXXXX".utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else { return nil }
+        guard descriptor >= 0 else { return .failure(StartFailure(code: errno)) }
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
         let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { unlink(path) }
         guard inotifytools_watch_file(path, Int32(bitPattern: UInt32(IN_MODIFY))) != 0 else {
+            let code = inotifytools_error()
             close(descriptor)
-            return nil
+            return .failure(StartFailure(code: code))
         }
-        return (descriptor, inotifytools_wd_from_filename(path))
+        return .success((descriptor, inotifytools_wd_from_filename(path)))
     }
 
     private func eventLoop(wakeWatch: Int32) {
@@ -315,13 +334,13 @@ package final class InotifyWatcher: Service, Sendable {
     }
 
     private func addWatch(_ directory: BytePath, into directories: inout [Int32: BytePath]) -> Bool {
+        // Asked for twice before the first request was served.
+        if state.withLock({ $0.watched.contains(directory) }) { return true }
         let overLimit = watchLimit.map { limit in state.withLock { $0.watched.count >= limit } } ?? false
-        // libinotifytools keys watches by name and keeps the entry of a removed watch until told otherwise; a stale
-        // entry for this name (a directory deleted and made again) would hide the new watch, so retire it first.
-        Self.retireName(of: directory)
-        let added = !overLimit && directory.withCString { inotifytools_watch_file($0, Self.mask) } != 0
+        let name = Self.freeName(for: directory)
+        let added = !overLimit && name.withCString { inotifytools_watch_file($0, Self.mask) } != 0
         if added {
-            let watch = Self.watchDescriptor(of: directory)
+            let watch = name.withCString { inotifytools_wd_from_filename($0) }
             if watch >= 0 { directories[watch] = directory }
             logger.trace("watch added", metadata: ["path": "\(directory)", "watch": "\(watch)"])
             state.withLock { state in
@@ -331,18 +350,28 @@ package final class InotifyWatcher: Service, Sendable {
             return true
         }
         let code = overLimit ? ENOSPC : inotifytools_error()
-        if code == ENOSPC || code == ENOMEM {
-            let warn = state.withLock { state in
-                state.unwatched.insert(directory)
+        let limitReached = code == ENOSPC || code == ENOMEM
+        // A path longer than PATH_MAX cannot be named to the kernel: such a deep directory is rescanned instead too.
+        guard limitReached || code == ENAMETOOLONG else { return false }
+        let warn = state.withLock { state in
+            state.unwatched.insert(directory)
+            if limitReached {
                 defer { state.warnedAboutLimit = true }
                 return !state.warnedAboutLimit
             }
-            if warn {
-                logger.warning(
-                    "inotify watch limit reached; unwatched directories are rescanned instead. Raise it with: sudo sysctl fs.inotify.max_user_watches=1048576",
-                    metadata: ["path": "\(directory)", "limit": "\(inotifytools_get_max_user_watches())"]
-                )
-            }
+            defer { state.warnedAboutLongPath = true }
+            return !state.warnedAboutLongPath
+        }
+        if warn, limitReached {
+            logger.warning(
+                "inotify watch limit reached; unwatched directories are rescanned instead. Raise it with: sudo sysctl fs.inotify.max_user_watches=1048576",
+                metadata: ["path": "\(directory)", "limit": "\(inotifytools_get_max_user_watches())"]
+            )
+        } else if warn {
+            logger.notice(
+                "directory path longer than PATH_MAX cannot be watched; such directories are rescanned instead",
+                metadata: ["path.bytes": "\(directory.bytes.count)"]
+            )
         }
         return false
     }
@@ -377,7 +406,6 @@ package final class InotifyWatcher: Service, Sendable {
         guard let directory = directories[watch] else { return }
         if mask & UInt32(IN_IGNORED) != 0 {
             logger.trace("watch removed", metadata: ["path": "\(directory)", "watch": "\(watch)"])
-            Self.retire(watch)
             directories[watch] = nil
             // The directory may be watched again already, under another descriptor.
             if !directories.values.contains(directory) { state.withLock { _ = $0.watched.remove(directory) } }
@@ -388,7 +416,6 @@ package final class InotifyWatcher: Service, Sendable {
             if mask & UInt32(IN_MOVE_SELF) != 0 {
                 // The watch would follow the directory wherever it went; drop it, so a directory made in its place
                 // gets a watch of its own and nothing outside is reported under the old path.
-                Self.retire(watch)
                 _ = inotifytools_remove_watch_by_wd(watch)
                 directories[watch] = nil
                 state.withLock { state in state.watched = state.watched.filter { !$0.isWithin(directory) } }
@@ -404,7 +431,6 @@ package final class InotifyWatcher: Service, Sendable {
             // it no longer holds watches or reports its changes under its old path.
             if mask & UInt32(IN_MOVED_FROM) != 0 {
                 for (descriptor, watched) in directories where watched.isWithin(path) {
-                    Self.retire(descriptor)
                     _ = inotifytools_remove_watch_by_wd(descriptor)
                     directories[descriptor] = nil
                 }
@@ -475,32 +501,18 @@ package final class InotifyWatcher: Service, Sendable {
         if watch >= 0 { rootParents[watch] = root }
     }
 
-    /// Renames libinotifytools' entry for a watch so that its name no longer finds it.
-    ///
-    /// `inotifytools_set_filename_by_wd` (3.22) changes the name in place without moving the entry in the library's
-    /// name tree, which is ordered by `strcmp`: a new name that sorts elsewhere corrupts the tree, and a later
-    /// removal frees an entry the tree still holds (seekd crashed in `strcmp` after directories moved). So the new
-    /// name keeps the entry's place: the old name, then byte 0x01, then a number that only decreases. Nothing else
-    /// lies between the old name and that (paths hold no byte below 0x01), and each later retirement of the same
-    /// name sorts before the earlier ones, as it sat before them.
-    private static func retire(_ watch: Int32) {
-        guard let current = inotifytools_filename_from_wd(watch) else { return }
-        let order = String(retirements.subtract(1, ordering: .relaxed).newValue)
-        let fixedWidth = String(repeating: "0", count: 19 - order.count) + order
-        // The name's exact bytes: it need not be UTF-8.
-        let old = UnsafeRawBufferPointer(start: current, count: strlen(current))
-        let name = Array(old) + [0x01] + Array(fixedWidth.utf8) + [0]
-        name.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { inotifytools_set_filename_by_wd(watch, $0.baseAddress) }
+    /// The name to watch `directory` under. libinotifytools keys its entries by name and keeps the entry of a watch
+    /// the kernel removed (a directory deleted) for good; a new watch under a name still taken would be hidden
+    /// behind it. A taken name gets "./" appended until it is free: the same directory to the kernel, a new key to
+    /// libinotifytools. (Renaming the stale entry instead, `inotifytools_set_filename_by_wd`, changes a key in place
+    /// in libinotifytools' name tree: a later removal then missed its node and left it freed in the tree, and seekd
+    /// crashed in `strcmp` under load.)
+    private static func freeName(for directory: BytePath) -> BytePath {
+        var name = directory.bytes == [BytePath.slash] ? directory : BytePath(directory.bytes + [BytePath.slash])
+        while name.withCString({ inotifytools_wd_from_filename($0) }) >= 0 {
+            name = BytePath(name.bytes + Array("./".utf8))
         }
-    }
-
-    /// Counts down from the largest value, so retired names sort in the reverse order of their retirement.
-    private static let retirements = Atomic<Int>(Int.max)
-
-    private static func retireName(of directory: BytePath) {
-        let old = watchDescriptor(of: directory)
-        if old >= 0 { retire(old) }
+        return name
     }
 
     /// libinotifytools keys directories by their path with a trailing slash.
