@@ -35,6 +35,8 @@ package final class DirectoryListing {
         if descriptor >= 0 { close(descriptor) }
     }
 
+    private static let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+
     /// Reads the entries once; checks for cancellation between entries.
     package func entries() throws(Failure) -> [Entry] {
         guard descriptor >= 0 else { return [] }
@@ -43,11 +45,10 @@ package final class DirectoryListing {
         defer { closedir(handle) }
         var entries: [Entry] = []
         while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> [UInt8] in
-                let bytes = raw.bindMemory(to: UInt8.self)
-                let length = bytes.firstIndex(of: 0) ?? bytes.count
-                return Array(bytes[..<length])
-            }
+            // Read in place up to its NUL: a dirent is only as long as its name, so copying the whole 256-byte
+            // d_name field reads past the end of the last record in the buffer (AddressSanitizer caught it).
+            let start = UnsafeRawPointer(entry).advanced(by: Self.nameOffset).assumingMemoryBound(to: CChar.self)
+            let name = Array(UnsafeRawBufferPointer(start: start, count: strlen(start)))
             if name == [0x2E] || name == [0x2E, 0x2E] { continue }
             entries.append(Entry(name: name, status: nil))
         }
