@@ -35,6 +35,8 @@ package final class InotifyWatcher: Service, Sendable {
         var warnedAboutLimit = false
         var warnedAboutLongPath = false
         var overflowPending = false
+        /// Counts deferrals, so a rescan taken by the periodic tick clears only the deferral it delivered.
+        var overflowDeferrals = 0
         var overflowBackoff: Duration = .seconds(1)
         var lastOverflowRescan: ContinuousClock.Instant?
     }
@@ -211,17 +213,18 @@ package final class InotifyWatcher: Service, Sendable {
     private func tick() {
         var events: [FileEvent] = []
         let now = ContinuousClock.now
-        let (overflow, unwatched) = state.withLock { state -> (Bool, [BytePath]) in
-            var overflow = false
+        // A deferred overflow stays pending until its rescan has been submitted: a `sync` that looks in between
+        // still sees it and submits one itself (a duplicate merges), rather than answering before any rescan.
+        let (overflow, unwatched) = state.withLock { state -> (Int?, [BytePath]) in
+            var overflow: Int?
             if state.overflowPending, now - (state.lastOverflowRescan ?? .now - .seconds(3600)) >= state.overflowBackoff
             {
-                state.overflowPending = false
                 state.lastOverflowRescan = now
-                overflow = true
+                overflow = state.overflowDeferrals
             }
             return (overflow, Array(state.unwatched))
         }
-        if overflow { events.append(.overflow) }
+        if overflow != nil { events.append(.overflow) }
         let rescanDue = lastUnwatchedRescan.withLock { last in
             guard now - last >= .seconds(5) else { return false }
             last = now
@@ -229,6 +232,11 @@ package final class InotifyWatcher: Service, Sendable {
         }
         if rescanDue { events += unwatched.map(FileEvent.rescan) }
         if !events.isEmpty { deliver(events) }
+        if let overflow {
+            state.withLock { state in
+                if state.overflowDeferrals == overflow { state.overflowPending = false }
+            }
+        }
     }
 
     // MARK: The inotify thread
@@ -465,6 +473,7 @@ package final class InotifyWatcher: Service, Sendable {
             let cookies = Array(state.cookies)
             guard due || !cookies.isEmpty else {
                 state.overflowPending = true
+                state.overflowDeferrals += 1
                 return (false, [])
             }
             if let last = state.lastOverflowRescan, now - last < .seconds(30) {
