@@ -50,6 +50,12 @@ struct QueryCancellationTests {
     ) async throws -> RequestID {
         let baseline = try #require(ProcessCPU.used(by: daemon.pid))
         let id = try await connection.start(.search, expensive(timeout: timeout))
+        await expectBusy(daemon, beyond: baseline)
+        return id
+    }
+
+    /// Returns once the daemon has used 100 ms of CPU beyond `baseline`: the expensive query is running.
+    static func expectBusy(_ daemon: DaemonHarness, beyond baseline: Duration) async {
         let busy = await ProcessCPU.waitForUse(
             by: daemon.pid,
             beyond: baseline,
@@ -57,7 +63,6 @@ struct QueryCancellationTests {
             timeout: .seconds(30)
         )
         #expect(busy)
-        return id
     }
 
     static func expectStopped(_ daemon: DaemonHarness, fullCost: Duration, _ what: String) async {
@@ -141,13 +146,7 @@ struct QueryCancellationTests {
                 ["--plain", "--fts5", "--timeout-ms", "60000", Self.pathological],
                 started: { pid in child.withLock { $0 = pid } }
             )
-            let busy = await ProcessCPU.waitForUse(
-                by: daemon.pid,
-                beyond: baseline,
-                amount: .milliseconds(100),
-                timeout: .seconds(30)
-            )
-            #expect(busy)
+            await Self.expectBusy(daemon, beyond: baseline)
             kill(child.withLock { $0 }, SIGKILL)
             #expect(try await finished.status == 128 + SIGKILL)
             await Self.expectStopped(daemon, fullCost: fullCost, "killed seek")
