@@ -24,11 +24,14 @@ let package = Package(
     ],
     targets: [
         .target(name: "SeekProtocol", swiftSettings: swiftSettings),
+        // Below every target that shares state between threads: a lock ThreadSanitizer can see (Locked.swift says why).
+        .target(name: "SeekLocking", swiftSettings: swiftSettings),
         .systemLibrary(name: "CInotifyTools", providers: [.apt(["libinotifytools0-dev"])]),
         .target(
             name: "SeekCore",
             dependencies: [
                 "CInotifyTools",
+                "SeekLocking",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -46,6 +49,7 @@ let package = Package(
             name: "SeekServer",
             dependencies: [
                 "SeekCore",
+                "SeekLocking",
                 "SeekProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -57,6 +61,7 @@ let package = Package(
         .target(
             name: "SeekClient",
             dependencies: [
+                "SeekLocking",
                 "SeekProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -86,7 +91,7 @@ let package = Package(
         ),
         .target(
             name: "SeekTestSupport",
-            dependencies: ["SeekClient", "SeekProtocol"],
+            dependencies: ["SeekClient", "SeekLocking", "SeekProtocol"],
             swiftSettings: swiftSettings
         ),
         // Fuzz/: inputs kept by Scripts/fuzz, replayed by the tests from the source tree.
@@ -102,6 +107,7 @@ let package = Package(
             exclude: ["Fuzz"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "SeekLockingTests", dependencies: ["SeekLocking"], swiftSettings: swiftSettings),
         .testTarget(name: "SeekConfigTests", dependencies: ["SeekConfig", "SeekCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SeekClientTests",
@@ -112,7 +118,8 @@ let package = Package(
             name: "SeekIntegrationTests",
             // GRDB only to make SQLite files that are not Seek's (the index fault tests).
             dependencies: [
-                "SeekTestSupport", "SeekClient", "SeekProtocol", .product(name: "GRDB", package: "GRDB.swift"),
+                "SeekTestSupport", "SeekClient", "SeekLocking", "SeekProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,8 +1,8 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import SeekLocking
 import SeekProtocol
-import Synchronization
 
 /// Why talking to the daemon failed.
 public enum SeekClientError: Error, CustomStringConvertible, Equatable {
@@ -213,7 +213,7 @@ public struct SeekRequester: Sendable {
 
 /// Request ids for one connection, shared by the tasks that send on it.
 private final class RequestIDs: Sendable {
-    private let last = Mutex<Int64>(0)
+    private let last = Locked<Int64>(0)
 
     func next() -> RequestID {
         .int(

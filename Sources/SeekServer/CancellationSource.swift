@@ -1,4 +1,4 @@
-import Synchronization
+import SeekLocking
 
 /// A one-shot signal that cancels one request from outside its task: a `cancel`, a superseding search,
 /// a closed connection or shutdown. The first reason wins.
@@ -8,7 +8,7 @@ final class CancellationSource: Sendable {
         var waiter: CheckedContinuation<CancelReason?, Never>?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init() {}
 

@@ -1,4 +1,4 @@
-import Synchronization
+import SeekLocking
 
 /// Admits searches to the reader pool fairly: at most `permits` run at once, at most `perClient` of them from one
 /// connection, and waiting connections take turns, so a client flooding requests cannot starve the others.
@@ -18,11 +18,11 @@ final class FairGate: Sendable {
         var nextID = 0
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
     private let perClient: Int
 
     init(permits: Int, perClient: Int) {
-        state = Mutex(State(free: permits))
+        state = Locked(State(free: permits))
         self.perClient = perClient
     }
 

@@ -1,5 +1,5 @@
+import SeekLocking
 import SeekProtocol
-import Synchronization
 
 /// Counts how searches ended and how long completed ones took, for `status.queries`.
 final class QueryStatistics: Sendable {
@@ -7,8 +7,8 @@ final class QueryStatistics: Sendable {
         case completed, superseded, timedOut, cancelled, failed
     }
 
-    private let counts = Mutex(StatusResult.Queries())
-    private let latencies = Mutex(LatencyHistogram())
+    private let counts = Locked(StatusResult.Queries())
+    private let latencies = Locked(LatencyHistogram())
 
     init() {}
 

@@ -1,4 +1,4 @@
-import Synchronization
+import SeekLocking
 
 /// The answers of one connection waiting for its writer, in order. The writer takes everything queued at once and
 /// writes it with one flush (one event-loop round trip per batch, not per answer). Bounded in bytes: while more
@@ -17,7 +17,7 @@ final class ReplyQueue: Sendable {
     }
 
     let limit: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(limit: Int) {
         self.limit = limit

@@ -1,3 +1,4 @@
+import SeekLocking
 import SeekProtocol
 import Synchronization
 
@@ -19,7 +20,7 @@ final class RequestRegistry: Sendable {
         var closedReason: CancelReason?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let limit: Int
     private let daemonLimit: DaemonLoad
 

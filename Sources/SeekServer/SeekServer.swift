@@ -3,9 +3,9 @@ import Logging
 import NIOCore
 import NIOPosix
 import SeekCore
+import SeekLocking
 import SeekProtocol
 import ServiceLifecycle
-import Synchronization
 
 /// The Unix-socket server: accepts connections from our own user (or root) and serves the protocol.
 /// On graceful shutdown, requests in flight end with reason `shutdown`, then connections close.
@@ -15,7 +15,7 @@ package final class SeekServer: Service, Sendable {
     private let logger: Logger
     private let daemonLoad = DaemonLoad(limit: 16_384)
     /// Open connections, and whether shutdown began (a connection registered after that is ended at once).
-    private let connections = Mutex<(open: [ObjectIdentifier: (RequestRegistry, Connection)], shuttingDown: Bool)>(
+    private let connections = Locked<(open: [ObjectIdentifier: (RequestRegistry, Connection)], shuttingDown: Bool)>(
         ([:], false)
     )
 

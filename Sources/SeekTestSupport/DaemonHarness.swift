@@ -1,8 +1,8 @@
 import Foundation
 import Glibc
 import SeekClient
+import SeekLocking
 import SeekProtocol
-import Synchronization
 
 /// Starts the real `seekd` binary on a temporary tree with a short socket path, waits until it listens,
 /// talks to it, and stops it with SIGTERM. Its stderr is read while it runs (a full pipe would stall it) and kept
@@ -295,7 +295,7 @@ final class OutputCollector: Sendable {
 
 /// Text appended from one thread and read from others.
 final class TextBuffer: Sendable {
-    private let storage = Mutex(("", false))
+    private let storage = Locked(("", false))
 
     func append(_ more: String) { storage.withLock { $0.0 += more } }
 
@@ -314,7 +314,7 @@ final class Signal: Sendable {
         var nextID = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     var generation: Int { state.withLock { $0.generation } }
 
@@ -351,7 +351,7 @@ final class Signal: Sendable {
 
 /// The exit status of a child, awaited by any number of tasks.
 final class ExitWaiter: Sendable {
-    private let status = Mutex<Int32?>(nil)
+    private let status = Locked<Int32?>(nil)
     private let ended = Signal()
 
     func finish(_ code: Int32) {

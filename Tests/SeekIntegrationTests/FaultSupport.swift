@@ -1,8 +1,8 @@
 import Foundation
 import Glibc
+import SeekLocking
 import SeekProtocol
 import SeekTestSupport
-import Synchronization
 
 /// What the fault tests share: files at exact byte paths, trees deeper than `PATH_MAX`, inotify limits and mounts
 /// that are restored on every path, the daemon's memory, and a seeded random number generator.
@@ -204,7 +204,7 @@ enum Faults {
 
 /// A child's pid, set from the spawning task.
 final class ProcessID: Sendable {
-    let value = Mutex<pid_t>(0)
+    let value = Locked<pid_t>(0)
 }
 
 /// SplitMix64: a seeded generator, so a failing run can be replayed.

@@ -1,8 +1,8 @@
 import Foundation
 import SeekClient
+import SeekLocking
 import SeekProtocol
 import SeekTestSupport
-import Synchronization
 import Testing
 
 /// Queries that lose really stop: after supersede, timeout, `cancel` or a closed connection, the daemon's CPU use
@@ -141,7 +141,7 @@ struct QueryCancellationTests {
             let fullCost = try await Self.calibrate(daemon)
             let cancelledBefore = try await daemon.status().queries.cancelled
             let baseline = try #require(ProcessCPU.used(by: daemon.pid))
-            let child = Mutex<pid_t>(0)
+            let child = Locked<pid_t>(0)
             async let finished = daemon.runSeek(
                 ["--plain", "--fts5", "--timeout-ms", "60000", Self.pathological],
                 started: { pid in child.withLock { $0 = pid } }

@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import Synchronization
+import SeekLocking
 
 /// The controlling terminal (/dev/tty) in raw mode on the alternate screen, so the interactive mode draws there
 /// while stdout stays free for the chosen path (`vim "$(seek -i)"`), as fzf does. `restore()` puts the terminal
@@ -18,7 +18,7 @@ public final class Terminal: Sendable {
 
     private let descriptor: Int32
     private let saved: termios
-    private let isRestored = Mutex(false)
+    private let isRestored = Locked(false)
     /// Wakes the key reader out of `poll` when the session ends.
     private let wakePipe: (read: Int32, write: Int32)
 

@@ -1,7 +1,7 @@
 import Glibc
 import Logging
+import SeekLocking
 import ServiceLifecycle
-import Synchronization
 
 /// Runs index passes with supersede semantics. Work arrives through `submit`; events from the watcher settle for
 /// a while counted from the first event of a burst (so a steady stream cannot postpone a pass forever). New work
@@ -56,7 +56,7 @@ package final class IndexScheduler: Service, Sendable {
         package var pendingAge: Duration = .zero
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let makePass: @Sendable () -> IndexPass
     private let progress: PassProgress
     private let settle: Duration

@@ -1,11 +1,11 @@
-import Synchronization
+import SeekLocking
 
 /// Test hooks that make pass races deterministic (as sourcekit-lsp's `IndexHooks` do): a pass can be parked
 /// mid-way until it is cancelled. Set from the environment by `seekd` only when a test asks for it.
 package final class PassHooks: Sendable {
     /// Park the first pass that has indexed this many files, until that pass is cancelled.
     package let parkAfterFiles: Int?
-    private let parked = Mutex(false)
+    private let parked = Locked(false)
 
     package init(parkAfterFiles: Int? = nil) {
         self.parkAfterFiles = parkAfterFiles

@@ -1,4 +1,4 @@
-import Synchronization
+import SeekLocking
 
 /// Live figures of the running pass, read by `status` while the pass updates them.
 package final class PassProgress: Sendable {
@@ -9,8 +9,8 @@ package final class PassProgress: Sendable {
         package var startedAt: ContinuousClock.Instant?
     }
 
-    private let state = Mutex(Snapshot())
-    private let totals = Mutex((reads: 0, renames: 0))
+    private let state = Locked(Snapshot())
+    private let totals = Locked((reads: 0, renames: 0))
 
     /// Files whose content was read, and files whose rename was followed without reading, since start.
     package var work: (reads: Int, renames: Int) { totals.withLock { $0 } }

@@ -2,8 +2,8 @@ import CInotifyTools
 import Foundation
 import Glibc
 import Logging
+import SeekLocking
 import ServiceLifecycle
-import Synchronization
 
 /// Watches every directory the crawl keeps, with libinotifytools.
 ///
@@ -41,14 +41,14 @@ package final class InotifyWatcher: Service, Sendable {
         var lastOverflowRescan: ContinuousClock.Instant?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let roots: [BytePath]
     /// Ignore-file names: a change to one of them rescans its directory instead of checking one path.
     private let ruleFileNames: [[UInt8]]
     private let logger: Logger
-    private let handler = Mutex<(@Sendable ([FileEvent]) -> Void)?>(nil)
-    private let wakeDescriptor = Mutex<Int32>(-1)
-    private let threadExit = Mutex<CheckedContinuation<Void, Never>?>(nil)
+    private let handler = Locked<(@Sendable ([FileEvent]) -> Void)?>(nil)
+    private let wakeDescriptor = Locked<Int32>(-1)
+    private let threadExit = Locked<CheckedContinuation<Void, Never>?>(nil)
 
     /// A test hook: behave as if the kernel refused watches (ENOSPC) beyond this many.
     private let watchLimit: Int?
@@ -208,7 +208,7 @@ package final class InotifyWatcher: Service, Sendable {
         if failure == nil { await stopThreadAndWait() }
     }
 
-    private let lastUnwatchedRescan = Mutex(ContinuousClock.now)
+    private let lastUnwatchedRescan = Locked(ContinuousClock.now)
 
     private func tick() {
         var events: [FileEvent] = []
@@ -543,5 +543,5 @@ package final class InotifyWatcher: Service, Sendable {
 
 /// The cookie path a `sync` is trying, shared with its cancellation handler.
 private final class CookieAttempt: Sendable {
-    let path = Mutex<BytePath?>(nil)
+    let path = Locked<BytePath?>(nil)
 }
