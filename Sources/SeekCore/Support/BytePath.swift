@@ -12,7 +12,15 @@ package struct BytePath: Sendable, Hashable, Comparable, CustomStringConvertible
     package static let slash = UInt8(ascii: "/")
 
     package static func < (lhs: BytePath, rhs: BytePath) -> Bool {
-        lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
+        // memcmp: passes sort thousands of paths, deep trees make them kilobytes long, and the generic
+        // comparison costs a witness call per byte in unoptimized (debug, sanitizer) builds.
+        lhs.bytes.withUnsafeBufferPointer { left in
+            rhs.bytes.withUnsafeBufferPointer { right in
+                let common = min(left.count, right.count)
+                let order = common == 0 ? 0 : memcmp(left.baseAddress!, right.baseAddress!, common)
+                return order != 0 ? order < 0 : left.count < right.count
+            }
+        }
     }
 
     /// The path with U+FFFD for each invalid UTF-8 sequence.
