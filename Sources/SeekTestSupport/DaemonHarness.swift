@@ -241,19 +241,25 @@ final class OutputCollector: Sendable {
     private let buffer = TextBuffer()
     private let changed = Signal()
 
+    /// Reads on a thread of its own with plain read(2) until end of file. Foundation's `readabilityHandler`
+    /// kept each pipe's handle and everything around it alive after the end (LeakSanitizer, docs/HARDENING.md).
     init(pipe: Pipe) {
         let handle = pipe.fileHandleForReading
-        handle.readabilityHandler = { [buffer, changed] handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-                buffer.finish()
+        let thread = Thread { [buffer, changed] in
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = chunk.withUnsafeMutableBytes { Glibc.read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { break }
+                buffer.append(String(decoding: chunk[..<count], as: UTF8.self))
                 changed.fire()
-                return
             }
-            buffer.append(String(decoding: data, as: UTF8.self))
+            buffer.finish()
             changed.fire()
+            try? handle.close()
         }
+        thread.name = "output-collector"
+        thread.start()
     }
 
     var text: String { buffer.text }
