@@ -8,6 +8,7 @@ import Logging
 package final class IndexStore: Sendable {
     package let pool: DatabasePool
     package let path: String
+    private let checkpointer: WALCheckpointer
 
     /// Readers serve searches and the crawl's look-ups; each in-flight search holds one.
     package static let readerCount = 4
@@ -37,18 +38,25 @@ package final class IndexStore: Sendable {
     /// corrupt at open, or `PRAGMA quick_check` finds a fault) is renamed `PATH.corrupt-TIMESTAMP`, logged, and a
     /// new index is built; a file that is not SQLite at all, or another program's database, is refused
     /// (`OpenError.notAnIndex`).
-    package init(path: String, logger: Logger) throws {
+    /// `walBacklogPages`: how far the WAL may grow before a batch waits for the checkpoint (`WALCheckpointer`).
+    package init(
+        path: String,
+        walBacklogPages: Int32 = WALCheckpointer.defaultBacklogPages,
+        logger: Logger
+    ) throws {
         self.path = path
+        let checkpointer = WALCheckpointer(path: path, backlogPages: walBacklogPages, logger: logger)
+        self.checkpointer = checkpointer
         try Self.createParentDirectories(of: path)
         do {
-            pool = try Self.openPool(path: path, logger: logger)
+            pool = try Self.openPool(path: path, checkpointer: checkpointer, logger: logger)
         } catch let error as DatabaseError where Self.isUnusable(error) {
             let movedTo = try Self.moveAside(path)
             logger.warning(
                 "index file is damaged; moved it aside and rebuilding the index",
                 metadata: ["index.path": "\(path)", "index.moved_to": "\(movedTo)", "error": "\(error)"]
             )
-            do { pool = try Self.openPool(path: path, logger: logger) } catch {
+            do { pool = try Self.openPool(path: path, checkpointer: checkpointer, logger: logger) } catch {
                 throw OpenError.cannotOpen(path, "\(error)")
             }
         } catch let error as OpenError {
@@ -66,7 +74,11 @@ package final class IndexStore: Sendable {
         case otherVersion(Int32)
     }
 
-    private static func openPool(path: String, logger: Logger) throws -> DatabasePool {
+    private static func openPool(
+        path: String,
+        checkpointer: WALCheckpointer,
+        logger: Logger
+    ) throws -> DatabasePool {
         let found = try inspect(path)
         if case .otherVersion(let version) = found {
             logger.notice(
@@ -90,6 +102,9 @@ package final class IndexStore: Sendable {
             } else {
                 try pool.write { db in try IndexSchema.create(db) }
             }
+            // Only now: a checkpoint copies into the database file, and a damaged index must be moved aside as it
+            // was found (GRDB's own small write at open would otherwise be checkpointed into it).
+            pool.writeWithoutTransaction { db in checkpointer.adopt(writer: db) }
         } catch {
             try? pool.close()
             throw error
@@ -233,6 +248,7 @@ package final class IndexStore: Sendable {
     /// Copies the WAL into the database file and closes every connection. Called once at shutdown, after the
     /// services stopped. (The readers are read-only, so the last close cannot checkpoint by itself.)
     package func close() {
+        checkpointer.close()
         _ = try? pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
         try? pool.close()
     }
@@ -338,7 +354,8 @@ package final class IndexStore: Sendable {
     /// renames whose old row was gone by then (an earlier batch deleted it): the caller must read those files anew.
     @discardableResult
     package func commit(_ batch: IndexBatch, completesPass: Bool = false) async throws -> [BytePath] {
-        try await pool.write { db in try Self.apply(batch, completesPass: completesPass, to: db) }
+        await checkpointer.awaitBacklog()
+        return try await pool.write { db in try Self.apply(batch, completesPass: completesPass, to: db) }
     }
 
     private static func apply(_ batch: IndexBatch, completesPass: Bool, to db: Database) throws -> [BytePath] {
