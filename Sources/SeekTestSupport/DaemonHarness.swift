@@ -14,9 +14,8 @@ public final class DaemonHarness: Sendable {
     public let root: String
     public let socketPath: String
     public let indexPath: String
-    private let process: Process
+    private let process: ChildProcess
     private let output: OutputCollector
-    private let exit: ExitWaiter
 
     /// Errors of the harness itself.
     public struct Failure: Error, CustomStringConvertible {
@@ -96,16 +95,11 @@ public final class DaemonHarness: Sendable {
         self.root = root
         self.indexPath = indexPath
         socketPath = directory + "/seekd.sock"
-        process = Process()
         let seekd = Self.buildDirectory.appendingPathComponent("seekd")
         let seekdArguments = ["--socket", socketPath, "--index", indexPath, "--log-level", "debug"] + arguments + roots
-        if let command = launcher.first {
-            process.executableURL = URL(fileURLWithPath: command)
-            process.arguments = Array(launcher.dropFirst()) + [seekd.path] + seekdArguments
-        } else {
-            process.executableURL = seekd
-            process.arguments = seekdArguments
-        }
+        let executable = launcher.first ?? seekd.path
+        let executableArguments =
+            launcher.isEmpty ? seekdArguments : Array(launcher.dropFirst()) + [seekd.path] + seekdArguments
         var processEnvironment = ProcessInfo.processInfo.environment
         processEnvironment["SEEK_SOCKET"] = nil
         // The user's own configuration file must not reach the tests: by default there is none (`directory/config`
@@ -115,20 +109,26 @@ public final class DaemonHarness: Sendable {
         // test of the budget itself sets the production value.
         processEnvironment["SEEK_TEST_RANKING_BUDGET_MS"] = "2000"
         for (key, value) in environment { processEnvironment[key] = value }
-        process.environment = processEnvironment
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = pipe
-        output = OutputCollector(pipe: pipe)
-        exit = ExitWaiter()
-        let exit = exit
-        process.terminationHandler = { process in exit.finish(process.terminationStatus) }
-        try process.run()
+        let channel = try ChildProcess.outputChannel()
+        defer { close(channel.write) }
+        do {
+            process = try ChildProcess.spawn(
+                executable,
+                executableArguments,
+                environment: processEnvironment,
+                standardOutput: channel.write,
+                standardError: channel.write
+            )
+        } catch {
+            close(channel.read)
+            throw error
+        }
+        output = OutputCollector(descriptor: channel.read)
     }
 
     /// Waits for the "seekd listening" log line, or fails if seekd exits or 30 s pass.
     private func waitUntilListening() async throws {
-        let listening = await output.waitFor("seekd listening", orExit: exit, timeout: .seconds(30))
+        let listening = await output.waitFor("seekd listening", orExit: process.exit, timeout: .seconds(30))
         if !listening {
             _ = try? await stop()
             throw Failure("seekd did not start:\n\(output.text)")
@@ -143,14 +143,14 @@ public final class DaemonHarness: Sendable {
     /// Everything seekd printed so far.
     public var log: String { output.text }
 
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { process.pid }
 
     /// Sends SIGTERM and returns the exit status.
     @discardableResult
     public func stop() async throws -> Int32 {
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        process.send(SIGTERM)
         // A daemon that does not end within 30 s is a failure, not a hung test: kill it and say so.
-        let exit = exit
+        let exit = process.exit
         let status = await withTaskGroup(of: Int32?.self) { group in
             group.addTask { await exit.wait() }
             group.addTask {
@@ -169,8 +169,8 @@ public final class DaemonHarness: Sendable {
 
     /// Sends SIGKILL and waits for the process to end.
     public func kill9() async {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        _ = await exit.wait()
+        process.send(SIGKILL)
+        _ = await process.exit.wait()
     }
 
     /// Stops seekd if running and removes the temporary directory.
@@ -241,14 +241,12 @@ final class OutputCollector: Sendable {
     private let buffer = TextBuffer()
     private let changed = Signal()
 
-    /// Reads on a thread of its own with plain read(2) until end of file. Foundation's `readabilityHandler`
-    /// kept each pipe's handle and everything around it alive after the end (LeakSanitizer, docs/HARDENING.md).
-    init(pipe: Pipe) {
-        let handle = pipe.fileHandleForReading
+    /// Reads `descriptor` (which it closes at the end) on a thread of its own until end of file.
+    init(descriptor: Int32) {
         let thread = Thread { [buffer, changed] in
             var chunk = [UInt8](repeating: 0, count: 65_536)
             while true {
-                let count = chunk.withUnsafeMutableBytes { Glibc.read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+                let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
                 if count < 0 && errno == EINTR { continue }
                 guard count > 0 else { break }
                 buffer.append(String(decoding: chunk[..<count], as: UTF8.self))
@@ -256,22 +254,13 @@ final class OutputCollector: Sendable {
             }
             buffer.finish()
             changed.fire()
-            try? handle.close()
+            Glibc.close(descriptor)
         }
         thread.name = "output-collector"
         thread.start()
     }
 
     var text: String { buffer.text }
-
-    /// Returns once the writer closed its end (the process exited and its output is all here).
-    func waitForEnd() async {
-        while !Task.isCancelled {
-            let generation = changed.generation
-            if buffer.isFinished { return }
-            await changed.wait(after: generation)
-        }
-    }
 
     /// True once `needle` appears; false if the process exits or the timeout passes first.
     func waitFor(_ needle: String, orExit exit: ExitWaiter, timeout: Duration) async -> Bool {
@@ -359,6 +348,8 @@ final class Signal: Sendable {
 final class ExitWaiter: Sendable {
     private let status = Locked<Int32?>(nil)
     private let ended = Signal()
+
+    var hasEnded: Bool { status.withLock { $0 != nil } }
 
     func finish(_ code: Int32) {
         status.withLock { $0 = code }
