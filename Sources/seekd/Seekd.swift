@@ -123,6 +123,7 @@ struct Seekd: AsyncParsableCommand {
         if let budget = environment["SEEK_TEST_RANKING_BUDGET_MS"].flatMap({ Int($0) }) {
             configuration.rankingBudget = .milliseconds(budget)
         }
+        MallocPolicy.apply()
         let engine: SeekEngine
         do {
             engine = try await SeekEngine(configuration: configuration, logger: logger)

@@ -184,7 +184,7 @@ package final class IndexScheduler: Service, Sendable {
                     logger.debug("index pass done", metadata: ["pass.files": "\(files)"])
                     // A big pass leaves glibc's arenas (one per thread that allocated) holding what it freed; give it
                     // back, or the daemon keeps its peak size for as long as it runs.
-                    if files >= 1_000 { Self.returnFreedMemory() }
+                    if files >= 1_000 { MallocPolicy.returnFreedMemory() }
                 case .cancelled(let leftover):
                     requeue(leftover, superseded: !Task.isCancelled)
                     try Task.checkCancellation()
@@ -198,16 +198,6 @@ package final class IndexScheduler: Service, Sendable {
             }
         }
     }
-
-    /// glibc's `malloc_trim(0)` (its header is not in the Glibc module, so it is looked up once).
-    private static func returnFreedMemory() {
-        _ = mallocTrim?(0)
-    }
-
-    private static let mallocTrim: (@convention(c) (Int) -> Int32)? = dlsym(
-        UnsafeMutableRawPointer(bitPattern: 0),
-        "malloc_trim"
-    ).map { unsafeBitCast($0, to: (@convention(c) (Int) -> Int32).self) }
 
     private enum RaceEvent: Sendable {
         case pass(IndexPass.Outcome)
