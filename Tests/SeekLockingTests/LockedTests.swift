@@ -2,7 +2,7 @@ import Foundation
 import SeekLocking
 import Testing
 
-@Suite struct LockedTests {
+@Suite(.timeLimit(.minutes(1))) struct LockedTests {
     @Test func concurrentUpdatesAreNeverLost() async {
         let counter = Locked(0)
         await withTaskGroup(of: Void.self) { group in
