@@ -26,33 +26,70 @@ package struct SearchService: Sendable {
 
     /// Runs the ranked query racing the budget (simple syntax only: an `fts5` query is the user's to shape); the
     /// loser is cancelled, which interrupts its SQLite statement, and awaited.
+    ///
+    /// The fallback is hedged: when ranking is still running after `hedgeDelay`, the unranked query starts beside it
+    /// on another reader (the other core), so an answer past the budget costs the slower of the two instead of both
+    /// in turn. That matters because SQLite does not check for interrupts while it expands a prefix term: an
+    /// interrupted ranking of `stat*` on the kernel tree ran on ~90 ms past its budget, and the fallback expanded the
+    /// same prefix again (keystroke p99 104 ms there). A ranking done within `hedgeDelay` (most queries) costs nothing
+    /// extra; the hedge is cancelled, and awaited, with the race.
     private func rankWithinBudget(
         _ request: SearchRequest,
         expression: String
     ) async throws
         -> (matches: [(match: SearchMatch, text: [UInt8])], ranked: Bool)
     {
+        typealias Hits = [(match: SearchMatch, text: [UInt8])]
         let store = store
         let rankingBudget = rankingBudget
-        let rank: @Sendable () async throws -> [(match: SearchMatch, text: [UInt8])] = {
+        let rank: @Sendable () async throws -> Hits = {
             try await store.pool.read { db in try Self.run(request, expression: expression, ranked: true, db: db) }
         }
         guard request.syntax == .simple else { return (try await rank(), true) }
-        let ranked = try await withThrowingTaskGroup(of: [(match: SearchMatch, text: [UInt8])]?.self) { group in
-            group.addTask { try await rank() }
+        let hedgeDelay = rankingBudget / 4
+        enum Outcome: Sendable {
+            case ranked(Hits)
+            case budgetSpent
+            case firstMatches(Hits)
+        }
+        return try await withThrowingTaskGroup(of: Outcome.self) { group in
             group.addTask {
-                try await Task.sleep(for: rankingBudget)
-                return nil
+                // The ranking races its budget in a group of its own: a loser there is cancelled and awaited.
+                try await withThrowingTaskGroup(of: Outcome.self) { race in
+                    race.addTask { .ranked(try await rank()) }
+                    race.addTask {
+                        try await Task.sleep(for: rankingBudget)
+                        return .budgetSpent
+                    }
+                    defer { race.cancelAll() }
+                    return try await race.next() ?? .budgetSpent
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: hedgeDelay)
+                return .firstMatches(
+                    try await store.pool.read { db in
+                        try Self.run(request, expression: expression, ranked: false, db: db)
+                    }
+                )
             }
             defer { group.cancelAll() }
-            return try await group.next() ?? nil
+            var first: Hits?
+            var budgetSpent = false
+            while let outcome = try await group.next() {
+                switch outcome {
+                case .ranked(let hits):
+                    return (hits, true)
+                case .firstMatches(let hits):
+                    if budgetSpent { return (hits, false) }
+                    first = hits
+                case .budgetSpent:
+                    if let first { return (first, false) }
+                    budgetSpent = true
+                }
+            }
+            throw CancellationError()
         }
-        if let ranked { return (ranked, true) }
-        try Task.checkCancellation()
-        let first = try await store.pool.read { db in
-            try Self.run(request, expression: expression, ranked: false, db: db)
-        }
-        return (first, false)
     }
 
     /// The hits, best first, and whether they are ranked over every match (false past the ranking budget).

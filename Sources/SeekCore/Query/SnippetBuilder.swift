@@ -42,6 +42,7 @@ package struct SnippetBuilder: Sendable {
     private func snippet(of bytes: UnsafeBufferPointer<UInt8>) -> String {
         let scanned = min(bytes.count, Self.scanLimit)
         var tokens: [Range<Int>] = []
+        tokens.reserveCapacity(scanned / 6)
         var matched: [Int] = []
         var words: [Int: [UInt8]] = [:]
         // Once a window holds every query word (it cannot be beaten) or enough candidates were seen, only the tokens
@@ -92,8 +93,10 @@ package struct SnippetBuilder: Sendable {
 
     /// The folded word a token matches, or nil. ASCII tokens are compared as bytes; others are folded by Foundation.
     private func match(_ token: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard let first = token.first else { return nil }
+        // Folding keeps an ASCII first byte ASCII: most tokens are ruled out here, before their bytes are read.
+        if first < 0x80 && candidatesByInitial[Int(Self.lower(first))].isEmpty { return nil }
         if token.allSatisfy({ $0 < 0x80 }) {
-            guard let first = token.first else { return nil }
             for candidate in candidatesByInitial[Int(Self.lower(first))] {
                 let length = candidate.bytes.count
                 guard candidate.isPrefix ? token.count >= length : token.count == length else { continue }
