@@ -85,4 +85,23 @@ import Testing
         #expect(!result.contains("[needle]"))
         #expect(result.hasPrefix("filler"))
     }
+
+    /// A search reads a short prefix of each hit's text first: the builder must either give exactly the snippet of
+    /// the whole text or say that it needs more, at every cut, including cuts inside a word or a character.
+    @Test(arguments: [#""needle""#, #""alpha" AND "beta""#, #""par"*"#, #""café""#])
+    func prefixGivesTheWholeTextsSnippetOrAsksForMore(expression: String) {
+        let filler = (0..<30).map { "w\($0)" }.joined(separator: " ")
+        let text = "Intro \(filler) café paragraph alpha \(filler) needle beta alpha needles \(filler) end"
+        let bytes = Array(text.utf8)
+        let builder = SnippetBuilder(terms: HighlightTerms(expression: expression), open: "[", close: "]")
+        let whole = builder.snippet(ofUTF8: bytes)
+        var answered = 0
+        for cut in 0..<bytes.count {
+            guard let snippet = builder.snippet(ofPrefix: Array(bytes[..<cut])) else { continue }
+            answered += 1
+            #expect(snippet == whole, "cut at \(cut)")
+        }
+        #expect(answered > 0)
+        #expect(builder.snippet(ofPrefix: bytes) == nil || builder.snippet(ofPrefix: bytes) == whole)
+    }
 }

@@ -123,6 +123,20 @@ struct SearchTests {
         }
     }
 
+    /// The daemon reads the first 16 KiB of a hit's text with the search, and up to 128 KiB only when the snippet
+    /// needs it: a word 100 KB into a file is still shown, one past 128 KiB is not (the file's start is).
+    @Test func snippetFindsAMatchBeyondTheFirstRead() async throws {
+        let filler = String(repeating: "padding words here ", count: 100_000 / 19)
+        let files = ["far.txt": filler + "the quokka sits here", "beyond.txt": filler + filler + "a quokka too"]
+        try await withDaemon(files: files) { (daemon: DaemonHarness) async throws in
+            let params = SearchParams(query: "quokka", sync: true, highlight: ["[", "]"])
+            let hits = try await daemon.call(.search, params, as: SearchResult.self).hits
+            let snippets = Dictionary(uniqueKeysWithValues: hits.map { ($0.path, $0.snippet ?? "") })
+            #expect(snippets["\(daemon.root)/far.txt"]?.contains("the [quokka] sits here") == true)
+            #expect(snippets["\(daemon.root)/beyond.txt"]?.hasPrefix("padding words here") == true)
+        }
+    }
+
     @Test func hitCarriesSizeAndModificationTime() async throws {
         try await withDaemon(files: Self.files) { (daemon: DaemonHarness) async throws in
             let hit = try #require(try await daemon.search("cinnamon").hits.first)

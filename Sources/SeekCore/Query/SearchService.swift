@@ -17,6 +17,9 @@ package struct SearchService: Sendable {
 
     /// Snippets come from this many leading bytes of a file's text (what `SnippetBuilder` scans).
     static let snippetSourceLimit = SnippetBuilder.scanLimit
+    /// How much of a hit's text is read with the search; the rest, up to `snippetSourceLimit`, only when the
+    /// snippet depends on it. Rare-word searches spent most of their time reading hits' text.
+    static let snippetFirstBytes = 16 << 10
 
     /// How long ranking every match of a simple query may take before it is interrupted. Ranking a one- or
     /// two-letter prefix means scoring nearly every file (85 ms for `s*` on the 50k-file CPython tree, several times
@@ -37,9 +40,9 @@ package struct SearchService: Sendable {
         _ request: SearchRequest,
         expression: String
     ) async throws
-        -> (matches: [(match: SearchMatch, text: [UInt8])], ranked: Bool)
+        -> (matches: [(match: SearchMatch, text: IndexedText)], ranked: Bool)
     {
-        typealias Hits = [(match: SearchMatch, text: [UInt8])]
+        typealias Hits = [(match: SearchMatch, text: IndexedText)]
         let store = store
         let rankingBudget = rankingBudget
         let rank: @Sendable () async throws -> Hits = {
@@ -103,7 +106,7 @@ package struct SearchService: Sendable {
             expression = translated
         }
         try Task.checkCancellation()
-        let found: (matches: [(match: SearchMatch, text: [UInt8])], ranked: Bool)
+        let found: (matches: [(match: SearchMatch, text: IndexedText)], ranked: Bool)
         do {
             found = try await rankWithinBudget(request, expression: expression)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
@@ -119,11 +122,24 @@ package struct SearchService: Sendable {
             open: highlight.open,
             close: highlight.close
         )
-        let snippeted = try matches.map { match, text in
+        var snippeted: [SearchMatch] = []
+        var needMore: [(index: Int, rowID: Int64)] = []
+        for (match, text) in matches {
             try Task.checkCancellation()
             var match = match
-            match.snippet = builder.snippet(ofUTF8: text)
-            return match
+            match.snippet = text.isWhole ? builder.snippet(ofUTF8: text.bytes) : builder.snippet(ofPrefix: text.bytes)
+            if match.snippet == nil { needMore.append((snippeted.count, text.rowID)) }
+            snippeted.append(match)
+        }
+        guard !needMore.isEmpty else { return (snippeted, found.ranked) }
+        try Task.checkCancellation()
+        let rowIDs = needMore.map(\.rowID)
+        let longer = try await store.pool.read { db in
+            try rowIDs.map { try IndexedText.read(rowID: $0, limit: Self.snippetSourceLimit, in: db) }
+        }
+        for (wanted, text) in zip(needMore, longer) {
+            try Task.checkCancellation()
+            snippeted[wanted.index].snippet = builder.snippet(ofUTF8: text.bytes)
         }
         return (snippeted, found.ranked)
     }
@@ -135,7 +151,7 @@ package struct SearchService: Sendable {
         ranked: Bool,
         db: Database
     ) throws
-        -> [(match: SearchMatch, text: [UInt8])]
+        -> [(match: SearchMatch, text: IndexedText)]
     {
         // FTS5's bm25 normalizes by the length of the whole row, so a long file whose name matches would lose to
         // short files that mention the words, and a binary file (no body) would beat its source. Files whose name
@@ -182,16 +198,11 @@ package struct SearchService: Sendable {
         if !ranked {
             matches.sort { ($0.match.score, $1.match.path) > ($1.match.score, $0.match.path) }
         }
-        guard request.highlight != nil else { return matches.map { ($0.match, []) } }
-        // Bytes, not characters: substr on TEXT walks the characters and a Swift String validates them again, which
-        // together cost more than the ranking itself for a rare word; the builder copes with a character cut in two.
-        let body = try db.cachedStatement(
-            sql: "SELECT substr(CAST(body AS BLOB), 1, \(snippetSourceLimit)) FROM fts WHERE rowid = ?"
-        )
+        guard request.highlight != nil else { return matches.map { ($0.match, .none) } }
+        // Bytes, not characters (a Swift String would validate them again); the builder copes with a character cut
+        // in two. A short prefix first: most hits' snippets are found in it, the others read more later.
         return try matches.map { id, match in
-            let rows = try Row.fetchCursor(body, arguments: [id])
-            guard let row = try rows.next() else { return (match, []) }
-            return (match, try row.withUnsafeData(atIndex: 0) { $0.map { [UInt8]($0) } ?? [] })
+            (match, try IndexedText.read(rowID: id, limit: snippetFirstBytes, in: db))
         }
     }
 }

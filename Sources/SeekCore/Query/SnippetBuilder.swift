@@ -31,15 +31,22 @@ package struct SnippetBuilder: Sendable {
     package func snippet(of text: String) -> String {
         var text = text
         text.makeContiguousUTF8()
-        return text.utf8.withContiguousStorageIfAvailable { snippet(of: $0) } ?? ""
+        return text.utf8.withContiguousStorageIfAvailable { snippet(of: $0, isWhole: true) ?? "" } ?? ""
     }
 
     /// The snippet of UTF-8 text that may end inside a character (the index hands out its first bytes only).
     package func snippet(ofUTF8 bytes: [UInt8]) -> String {
-        bytes.withUnsafeBufferPointer { snippet(of: $0) }
+        bytes.withUnsafeBufferPointer { snippet(of: $0, isWhole: true) } ?? ""
     }
 
-    private func snippet(of bytes: UnsafeBufferPointer<UInt8>) -> String {
+    /// The snippet of the first bytes of a longer text, or nil when it depends on what follows them: the scan
+    /// reached their end before it could stop. A non-nil answer is exactly what the whole text gives, so a caller
+    /// can read a short prefix first and the rest only for the rare hit whose matches lie further in.
+    package func snippet(ofPrefix bytes: [UInt8]) -> String? {
+        bytes.withUnsafeBufferPointer { snippet(of: $0, isWhole: false) }
+    }
+
+    private func snippet(of bytes: UnsafeBufferPointer<UInt8>, isWhole: Bool) -> String? {
         let scanned = min(bytes.count, Self.scanLimit)
         var tokens: [Range<Int>] = []
         tokens.reserveCapacity(scanned / 6)
@@ -60,6 +67,8 @@ package struct SnippetBuilder: Sendable {
             let complete = Set(matched.lazy.filter { $0 >= windowStart }.compactMap { words[$0] }).count >= terms.count
             if complete || matched.count >= Self.candidateLimit { scanEnd = index + windowTokens + 1 }
         }
+        // Ran out of bytes, or stopped on a token that touches their end (the text may go on with more of it).
+        if !isWhole && scanned < Self.scanLimit && (tokens.count < scanEnd || cursor >= scanned) { return nil }
         guard !tokens.isEmpty else { return "" }
         var start = 0
         var bestCount = 0
