@@ -122,27 +122,62 @@ package struct SearchService: Sendable {
             open: highlight.open,
             close: highlight.close
         )
-        var snippeted: [SearchMatch] = []
+        var snippeted = matches.map(\.match)
+        let first = try await Self.snippets(of: matches.map(\.text), builder: builder)
         var needMore: [(index: Int, rowID: Int64)] = []
-        for (match, text) in matches {
-            try Task.checkCancellation()
-            var match = match
-            match.snippet = text.isWhole ? builder.snippet(ofUTF8: text.bytes) : builder.snippet(ofPrefix: text.bytes)
-            if match.snippet == nil { needMore.append((snippeted.count, text.rowID)) }
-            snippeted.append(match)
+        for (index, snippet) in first.enumerated() {
+            snippeted[index].snippet = snippet
+            if snippet == nil { needMore.append((index, matches[index].text.rowID)) }
         }
         guard !needMore.isEmpty else { return (snippeted, found.ranked) }
         try Task.checkCancellation()
         let rowIDs = needMore.map(\.rowID)
-        let longer = try await store.pool.read { db in
-            try rowIDs.map { try IndexedText.read(rowID: $0, limit: Self.snippetSourceLimit, in: db) }
+        let longer: [IndexedText]
+        do {
+            longer = try await store.pool.read { db in
+                try rowIDs.map { try IndexedText.read(rowID: $0, limit: Self.snippetSourceLimit, in: db) }
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
+            throw CancellationError()
         }
-        for (wanted, text) in zip(needMore, longer) {
-            try Task.checkCancellation()
-            snippeted[wanted.index].snippet = builder.snippet(ofUTF8: text.bytes)
+        for (wanted, snippet) in zip(needMore, try await Self.snippets(of: longer, builder: builder)) {
+            snippeted[wanted.index].snippet = snippet ?? ""
         }
         return (snippeted, found.ranked)
     }
+
+    /// The snippet of each text, nil where a prefix was not enough. Built by up to `snippetWorkers` tasks, each
+    /// taking every n-th text: building 20 snippets is most of a rare word's search, and a machine with a core to
+    /// spare answers sooner. Cancellation is checked between texts.
+    private static func snippets(of texts: [IndexedText], builder: SnippetBuilder) async throws -> [String?] {
+        let workers = min(snippetWorkers, texts.count / 4)
+        let build: @Sendable (IndexedText) -> String? = { text in
+            text.isWhole ? builder.snippet(ofUTF8: text.bytes) : builder.snippet(ofPrefix: text.bytes)
+        }
+        guard workers > 1 else {
+            return try texts.map { text in
+                try Task.checkCancellation()
+                return build(text)
+            }
+        }
+        return try await withThrowingTaskGroup(of: [(Int, String?)].self) { group in
+            for worker in 0..<workers {
+                group.addTask {
+                    try stride(from: worker, to: texts.count, by: workers).map { index in
+                        try Task.checkCancellation()
+                        return (index, build(texts[index]))
+                    }
+                }
+            }
+            var result = [String?](repeating: nil, count: texts.count)
+            for try await done in group {
+                for (index, snippet) in done { result[index] = snippet }
+            }
+            return result
+        }
+    }
+
+    private static let snippetWorkers = min(4, ProcessInfo.processInfo.activeProcessorCount)
 
     /// The top hits, each with the start of its text when snippets are wanted.
     private static func run(
