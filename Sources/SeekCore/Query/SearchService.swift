@@ -7,6 +7,9 @@ import GRDB
 /// makes GRDB call `sqlite3_interrupt` on that connection, the statement stops, and the connection returns to the
 /// pool clean (GRDB ends the read transaction on every path). Nothing is started for a task already cancelled.
 package struct SearchService: Sendable {
+    /// Hits, best first, each with the start of its indexed text (empty when no snippet is wanted).
+    private typealias Hits = [(match: SearchMatch, text: IndexedText)]
+
     let store: IndexStore
     let rankingBudget: Duration
 
@@ -40,9 +43,8 @@ package struct SearchService: Sendable {
         _ request: SearchRequest,
         expression: String
     ) async throws
-        -> (matches: [(match: SearchMatch, text: IndexedText)], ranked: Bool)
+        -> (matches: Hits, ranked: Bool)
     {
-        typealias Hits = [(match: SearchMatch, text: IndexedText)]
         let store = store
         let rankingBudget = rankingBudget
         let rank: @Sendable () async throws -> Hits = {
@@ -106,7 +108,7 @@ package struct SearchService: Sendable {
             expression = translated
         }
         try Task.checkCancellation()
-        let found: (matches: [(match: SearchMatch, text: IndexedText)], ranked: Bool)
+        let found: (matches: Hits, ranked: Bool)
         do {
             found = try await rankWithinBudget(request, expression: expression)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
@@ -186,7 +188,7 @@ package struct SearchService: Sendable {
         ranked: Bool,
         db: Database
     ) throws
-        -> [(match: SearchMatch, text: IndexedText)]
+        -> Hits
     {
         // FTS5's bm25 normalizes by the length of the whole row, so a long file whose name matches would lose to
         // short files that mention the words, and a binary file (no body) would beat its source. Files whose name

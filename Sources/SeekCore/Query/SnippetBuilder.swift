@@ -104,9 +104,10 @@ package struct SnippetBuilder: Sendable {
     private func match(_ token: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard let first = token.first else { return nil }
         // Folding keeps an ASCII first byte ASCII: most tokens are ruled out here, before their bytes are read.
-        if first < 0x80 && candidatesByInitial[Int(Self.lower(first))].isEmpty { return nil }
+        let candidates = first < 0x80 ? candidatesByInitial[Int(Self.lower(first))] : []
+        if first < 0x80 && candidates.isEmpty { return nil }
         if token.allSatisfy({ $0 < 0x80 }) {
-            for candidate in candidatesByInitial[Int(Self.lower(first))] {
+            for candidate in candidates {
                 let length = candidate.bytes.count
                 guard candidate.isPrefix ? token.count >= length : token.count == length else { continue }
                 var equal = true
