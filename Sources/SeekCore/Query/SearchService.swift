@@ -150,9 +150,11 @@ package struct SearchService: Sendable {
 
     /// The snippet of each text, nil where a prefix was not enough. Built by up to `snippetWorkers` tasks, each
     /// taking every n-th text: building 20 snippets is most of a rare word's search, and a machine with a core to
-    /// spare answers sooner. Cancellation is checked between texts.
+    /// spare answers sooner. A task is worth starting for `bytesPerSnippetWorker` of text (the few long texts of a
+    /// second read count as much as many short ones). Cancellation is checked between texts.
     private static func snippets(of texts: [IndexedText], builder: SnippetBuilder) async throws -> [String?] {
-        let workers = min(snippetWorkers, texts.count / 4)
+        let bytes = texts.reduce(0) { $0 + $1.bytes.count }
+        let workers = min(snippetWorkers, texts.count, bytes / bytesPerSnippetWorker)
         let build: @Sendable (IndexedText) -> String? = { text in
             text.isWhole ? builder.snippet(ofUTF8: text.bytes) : builder.snippet(ofPrefix: text.bytes)
         }
@@ -180,6 +182,7 @@ package struct SearchService: Sendable {
     }
 
     private static let snippetWorkers = min(4, ProcessInfo.processInfo.activeProcessorCount)
+    private static let bytesPerSnippetWorker = 32 << 10
 
     /// The top hits, each with the start of its text when snippets are wanted.
     private static func run(

@@ -15,6 +15,17 @@ package struct SnippetBuilder: Sendable {
     /// Query words and prefixes by their first byte: asked for every token of the text, so a lookup by byte and an
     /// in-place comparison, with no hashing and no allocation for the tokens that do not match.
     private let candidatesByInitial: [[(bytes: [UInt8], isPrefix: Bool)]]
+    /// What each byte value is to the scan (`ByteClass` bits). The scan runs once per byte of every hit's text, so
+    /// one table lookup answers "token character?", "needs decoding?" and "can a query word start here?" at once.
+    private let byteClasses: [UInt8]
+
+    private enum ByteClass {
+        static let asciiToken: UInt8 = 1
+        /// A byte of a multi-byte character: whether it is part of a token takes decoding.
+        static let nonASCII: UInt8 = 2
+        /// An ASCII byte that starts a query word or prefix, in either case.
+        static let candidateInitial: UInt8 = 4
+    }
 
     package init(terms: HighlightTerms, open: String, close: String) {
         self.terms = terms
@@ -26,6 +37,12 @@ package struct SnippetBuilder: Sendable {
             if let first = bytes.first { candidates[Int(first)].append((bytes, isPrefix)) }
         }
         candidatesByInitial = candidates
+        byteClasses = (0...255).map { value in
+            let byte = UInt8(value)
+            guard byte < 0x80 else { return ByteClass.nonASCII }
+            let token = TextTokens.isASCIITokenCharacter(byte) ? ByteClass.asciiToken : 0
+            return token | (candidates[Int(Self.lower(byte))].isEmpty ? 0 : ByteClass.candidateInitial)
+        }
     }
 
     package func snippet(of text: String) -> String {
@@ -56,16 +73,22 @@ package struct SnippetBuilder: Sendable {
         // that can still fall inside the chosen window are read, and matched so every match there is marked.
         var scanEnd = terms.isEmpty ? windowTokens : Int.max
         var cursor = 0
-        while tokens.count < scanEnd, let token = Self.nextToken(in: bytes, from: &cursor, end: scanned) {
-            tokens.append(token)
-            guard let word = match(UnsafeBufferPointer(rebasing: bytes[token])) else { continue }
-            let index = tokens.count - 1
-            matched.append(index)
-            words[index] = word
-            guard scanEnd == Int.max else { continue }
-            let windowStart = index - windowTokens + 3
-            let complete = Set(matched.lazy.filter { $0 >= windowStart }.compactMap { words[$0] }).count >= terms.count
-            if complete || matched.count >= Self.candidateLimit { scanEnd = index + windowTokens + 1 }
+        byteClasses.withUnsafeBufferPointer { classes in
+            while tokens.count < scanEnd, let token = Self.nextToken(in: bytes, from: &cursor, end: scanned, classes) {
+                tokens.append(token)
+                let initial = classes[Int(bytes[token.lowerBound])]
+                guard initial & (ByteClass.candidateInitial | ByteClass.nonASCII) != 0,
+                    let word = match(UnsafeBufferPointer(rebasing: bytes[token]))
+                else { continue }
+                let index = tokens.count - 1
+                matched.append(index)
+                words[index] = word
+                guard scanEnd == Int.max else { continue }
+                let windowStart = index - windowTokens + 3
+                let complete =
+                    Set(matched.lazy.filter { $0 >= windowStart }.compactMap { words[$0] }).count >= terms.count
+                if complete || matched.count >= Self.candidateLimit { scanEnd = index + windowTokens + 1 }
+            }
         }
         // Ran out of bytes, or stopped on a token that touches their end (the text may go on with more of it).
         if !isWhole && scanned < Self.scanLimit && (tokens.count < scanEnd || cursor >= scanned) { return nil }
@@ -101,11 +124,11 @@ package struct SnippetBuilder: Sendable {
     }
 
     /// The folded word a token matches, or nil. ASCII tokens are compared as bytes; others are folded by Foundation.
+    /// Asked only for tokens that start with a `candidateInitial` or a non-ASCII byte: folding keeps an ASCII first
+    /// byte ASCII, so the scan rules out most tokens by their first byte before their bytes are read.
     private func match(_ token: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard let first = token.first else { return nil }
-        // Folding keeps an ASCII first byte ASCII: most tokens are ruled out here, before their bytes are read.
         let candidates = first < 0x80 ? candidatesByInitial[Int(Self.lower(first))] : []
-        if first < 0x80 && candidates.isEmpty { return nil }
         if token.allSatisfy({ $0 < 0x80 }) {
             for candidate in candidates {
                 let length = candidate.bytes.count
@@ -131,34 +154,47 @@ package struct SnippetBuilder: Sendable {
         String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
     }
 
-    /// The next token at or after `cursor` (byte offsets), as unicode61 sees tokens; nil at `end`.
-    private static func nextToken(in bytes: UnsafeBufferPointer<UInt8>, from cursor: inout Int, end: Int) -> Range<Int>?
-    {
-        var start: Int?
+    /// The next token at or after `cursor` (byte offsets), as unicode61 sees tokens; nil at `end`. ASCII bytes (most
+    /// text) are classified by one table lookup each, in a loop of their own for separators and for token characters.
+    private static func nextToken(
+        in bytes: UnsafeBufferPointer<UInt8>,
+        from cursor: inout Int,
+        end: Int,
+        _ classes: UnsafeBufferPointer<UInt8>
+    ) -> Range<Int>? {
+        var start = -1
         while cursor < end {
-            let byte = bytes[cursor]
-            if byte < 0x80 {  // Most text: no decoding, no Unicode tables.
-                if TextTokens.isASCIITokenCharacter(byte) {
-                    if start == nil { start = cursor }
-                } else if let begun = start {
-                    return begun..<cursor
-                }
+            let byteClass = classes[Int(bytes[cursor])]
+            if byteClass & ByteClass.asciiToken != 0 {
+                start = cursor
+                cursor += 1
+                break
+            }
+            if byteClass & ByteClass.nonASCII == 0 {
                 cursor += 1
                 continue
             }
             let (scalar, length) = decode(bytes, at: cursor)
-            let isToken =
-                TextTokens.isTokenScalar(scalar)
-                || (start != nil && scalar.properties.generalCategory == .nonspacingMark)
-            if isToken {
-                if start == nil { start = cursor }
-            } else if let begun = start {
-                return begun..<cursor
+            if TextTokens.isTokenScalar(scalar) { start = cursor }
+            cursor += length
+            if start >= 0 { break }
+        }
+        guard start >= 0 else { return nil }
+        while cursor < end {
+            let byteClass = classes[Int(bytes[cursor])]
+            if byteClass & ByteClass.asciiToken != 0 {
+                cursor += 1
+                continue
+            }
+            if byteClass & ByteClass.nonASCII == 0 { return start..<cursor }
+            let (scalar, length) = decode(bytes, at: cursor)
+            // Combining marks belong to the token they follow (the tokenizer drops them with the diacritics).
+            guard TextTokens.isTokenScalar(scalar) || scalar.properties.generalCategory == .nonspacingMark else {
+                return start..<cursor
             }
             cursor += length
         }
-        if let begun = start { return begun..<min(cursor, end) }
-        return nil
+        return start..<min(cursor, end)
     }
 
     /// Decodes one scalar of valid UTF-8 (the text came from a Swift string), with its length in bytes.
