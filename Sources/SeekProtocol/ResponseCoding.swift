@@ -31,6 +31,7 @@ public enum ResponseCoding {
     /// A success line. Falls back to an internal error line if the result cannot be encoded.
     public static func success(id: RequestID, result: some Encodable) -> [UInt8] {
         do {
+            if let search = result as? SearchResult { return try search.successLine(id: id) }
             return Array(try encoder().encode(Success(id: id, result: result))) + [0x0A]
         } catch {
             return failure(id: id, error: .internalError("could not encode the result: \(error)"))

@@ -96,6 +96,63 @@ import Testing
         #expect(thrown == .timeout(milliseconds: 250))
     }
 
+    static let searchResults = [
+        SearchResult(hits: [], elapsedMilliseconds: 0, generation: 0),
+        SearchResult(
+            hits: [
+                SearchHit(path: "/r/a b.txt", pathBytes: nil, score: 7.1, size: 0, mtime: 1_795_000_000, snippet: ""),
+                SearchHit(
+                    path: "/r/\u{FFFD}",
+                    pathBytes: "L3Iv/w==",
+                    score: -2.5e-07,
+                    size: 1 << 40,
+                    mtime: 0.125,
+                    snippet: nil
+                ),
+                SearchHit(
+                    path: "/r/ünï \"q\" \\ /",
+                    pathBytes: nil,
+                    score: 1e300,
+                    size: 3,
+                    mtime: -1.5,
+                    snippet: "a <mark>b</mark>\n\t\u{1}\u{7F}\u{2028}🙂"
+                ),
+            ],
+            elapsedMilliseconds: 1.4,
+            generation: Int.max,
+            ranked: false
+        ),
+        SearchResult(hits: [], elapsedMilliseconds: 12_345.678, generation: 3, ranked: true),
+    ]
+
+    /// Search results are written without `Codable` (see `JSONWriter`): the same members, the same values.
+    @Test(arguments: searchResults, [RequestID.int(-7), .string("q\n\"1\"")])
+    func searchLineIsWhatCodableWouldEncode(result: SearchResult, id: RequestID) throws {
+        let line = ResponseCoding.success(id: id, result: result)
+        let fields = try Self.object(of: line)
+        #expect(Set(fields.keys) == ["id", "jsonrpc", "result"])
+        #expect(fields["id"] == id.json)
+        let encoded = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(result))
+        #expect(Self.memberNames(fields["result"]) == Self.memberNames(encoded))
+        #expect(try Response(line: line).decodeResult(SearchResult.self) == result)
+    }
+
+    /// The member names of an object and of the objects inside it, with their paths.
+    static func memberNames(_ value: JSONValue?, at path: String = "") -> Set<String> {
+        switch value {
+        case .object(let members):
+            members.reduce(into: Set(members.keys.map { path + "." + $0 })) {
+                $0.formUnion(memberNames($1.value, at: path + "." + $1.key))
+            }
+        case .array(let elements):
+            elements.enumerated().reduce(into: []) {
+                $0.formUnion(memberNames($1.element, at: path + "[\($1.offset)]"))
+            }
+        default:
+            []
+        }
+    }
+
     @Test func resultThatCannotBeEncodedBecomesAnInternalErrorWithTheSameID() throws {
         let result = SearchResult(hits: [], elapsedMilliseconds: .nan, generation: 1)
         let line = ResponseCoding.success(id: .string("q"), result: result)
@@ -105,6 +162,12 @@ import Testing
         #expect(response.error?.code == -32603)
         #expect(response.error?.message.isEmpty == false)
         #expect(line.filter { $0 == 0x0A }.count == 1)
+        let hit = SearchHit(path: "/r/a", pathBytes: nil, score: .infinity, size: 1, mtime: 0, snippet: nil)
+        let infinite = ResponseCoding.success(
+            id: .int(2),
+            result: SearchResult(hits: [hit], elapsedMilliseconds: 1, generation: 1)
+        )
+        #expect(try Response(line: infinite).error?.code == -32603)
     }
 
     /// The exact exchange of PROTOCOL.md "Example".
