@@ -43,10 +43,12 @@ struct JSONWriter {
         bytes.append(contentsOf: String(value).utf8)
     }
 
-    /// Swift's shortest round-tripping form (`1.5`, `1e-07`), which is valid JSON for every finite value.
+    /// Swift's shortest round-tripping form (`1.5`, `1e-07`), valid JSON for every finite value; a whole number
+    /// without its `.0`, as `JSONEncoder` writes it (a client reading integers keeps reading integers).
     mutating func number(_ value: Double) throws(NonFiniteNumber) {
         guard value.isFinite else { throw NonFiniteNumber() }
-        bytes.append(contentsOf: value.description.utf8)
+        let text = value.description
+        bytes.append(contentsOf: text.hasSuffix(".0") ? text.utf8.dropLast(2) : text.utf8[...])
     }
 
     mutating func bool(_ value: Bool) {
