@@ -9,11 +9,6 @@ package struct HighlightTerms: Sendable, Equatable {
     /// How many distinct words and prefixes a window can hold at most.
     package var count: Int { words.count + Set(prefixes).count }
 
-    /// The first UTF-8 byte of every folded word and prefix: a cheap filter before folding a token of the text.
-    package var initialBytes: Set<UInt8> {
-        Set((Array(words) + prefixes).compactMap(\.utf8.first))
-    }
-
     /// Whether a folded token of the text matches.
     package func matches(_ folded: String) -> Bool {
         words.contains(folded) || prefixes.contains { folded.hasPrefix($0) }

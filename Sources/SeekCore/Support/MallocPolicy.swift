@@ -15,11 +15,12 @@ package enum MallocPolicy {
     static let mmapThreshold: Int32 = 32 << 20
     /// A heap gives back its top once this much is free there (`M_TRIM_THRESHOLD`).
     static let trimThreshold: Int32 = 8 << 20
-    /// At most one heap per core, two on a single core (`M_ARENA_MAX`; glibc's default is eight per core). Searches run on threads that
-    /// GRDB and the concurrency pool start and retire, and each new thread could take a heap of its own that then
-    /// keeps its free blocks: on the kernel tree, 6,000 searches on a restarted daemon went 54 -> 72 MB with the
-    /// default, 53 -> 64 MB with two heaps (flat after the first 1,000 in both), and a cold index of the CPython `.py`
-    /// files was no slower (9.3-10.2 s against 9.6-11.5 s, alternated) with a lower peak (85 MB against 98 MB).
+    /// At most one heap per core, two on a single core (`M_ARENA_MAX`; glibc's default is eight per core).
+    /// Searches run on threads that GRDB and the concurrency pool start and retire, and each new thread could take a
+    /// heap of its own that then keeps its free blocks: on the kernel tree, 6,000 searches on a restarted daemon went
+    /// 54 -> 72 MB with the default, 53 -> 64 MB with two heaps (flat after the first 1,000 in both), and a cold
+    /// index of the CPython `.py` files was no slower (9.3-10.2 s against 9.6-11.5 s, alternated) with a lower peak
+    /// (85 MB against 98 MB).
     static let arenaLimit = Int32(max(2, ProcessInfo.processInfo.activeProcessorCount))
 
     /// Applies the thresholds; call before the threads that index start.
