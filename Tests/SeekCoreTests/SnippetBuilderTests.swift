@@ -105,3 +105,59 @@ import Testing
         #expect(builder.snippet(ofPrefix: bytes) == nil || builder.snippet(ofPrefix: bytes) == whole)
     }
 }
+
+/// The scan starts near the first place a query word can occur; this compares it with a scan from the text's start
+/// on generated texts (mixed case, diacritics, combining marks, non-ASCII separators, words cut by `_` and `.`).
+@Suite struct SnippetSkipAheadTests {
+    /// SplitMix64: the same texts on every run, so a failure can be reproduced.
+    struct SeededGenerator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var value = state
+            value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+            return value ^ (value >> 31)
+        }
+    }
+
+    static let pieces = [
+        "alpha", "Alpha", "ALPHA", "alphabet", "beta", "bet", "gamma", "café", "CAFÉ", "cafe\u{301}", "x", "w1",
+        "日本", "naïve", "pad", "padding", "—", "é", "\u{301}", "alpha_beta", "alpha.beta",
+    ]
+    static let separators = [" ", " ", " ", "  ", "\n", ", ", "_", ".", " — ", "("]
+    static let asciiFiller = ["pad", "padding", "w1", "x", "Xy", "a"]
+    static let asciiSeparators = [" ", " ", "\n", "_", ".", ", ", "  "]
+
+    @Test(arguments: [
+        #""alpha""#, #""alpha" AND "beta""#, #""bet"*"#, #""cafe""#, #""alpha beta""#, #""naive" AND "gamma"*"#,
+        #""日本""#, #""zebra""#,
+    ])
+    func skippingAheadGivesTheSnippetOfAScanFromTheStart(expression: String) {
+        var generator = SeededGenerator(state: UInt64(truncatingIfNeeded: expression.utf8.count) &* 7919)
+        let fast = SnippetBuilder(terms: HighlightTerms(expression: expression), open: "[", close: "]")
+        var slow = fast
+        slow.skipsAhead = false
+        for round in 0..<400 {
+            // Every other text starts with ASCII words that match nothing, which the scan skips.
+            let skippable = round.isMultiple(of: 2) ? Int.random(in: 0...60, using: &generator) : 0
+            let count = Int.random(in: 0...120, using: &generator)
+            let lead = (0..<skippable).map { _ in
+                (Self.asciiFiller.randomElement(using: &generator) ?? "")
+                    + (Self.asciiSeparators.randomElement(using: &generator) ?? "")
+            }
+            let rest = (0..<count).map { _ in
+                (Self.pieces.randomElement(using: &generator) ?? "")
+                    + (Self.separators.randomElement(using: &generator) ?? "")
+            }
+            let text = (lead + rest).joined()
+            let bytes = Array(text.utf8)
+            #expect(fast.snippet(ofUTF8: bytes) == slow.snippet(ofUTF8: bytes), "round \(round): \(text)")
+            for _ in 0..<4 where !bytes.isEmpty {
+                let cut = Int.random(in: 0...bytes.count, using: &generator)
+                let prefix = Array(bytes[..<cut])
+                #expect(fast.snippet(ofPrefix: prefix) == slow.snippet(ofPrefix: prefix), "round \(round) cut \(cut)")
+            }
+        }
+    }
+}

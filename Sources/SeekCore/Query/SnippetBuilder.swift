@@ -65,14 +65,59 @@ package struct SnippetBuilder: Sendable {
 
     private func snippet(of bytes: UnsafeBufferPointer<UInt8>, isWhole: Bool) -> String? {
         let scanned = min(bytes.count, Self.scanLimit)
+        guard skipsAhead, !terms.isEmpty else {
+            return scan(bytes, from: 0, tokensSkipped: false, isWhole: isWhole).snippet
+        }
+        let origin = byteClasses.withUnsafeBufferPointer { firstPossibleMatch(in: bytes, end: scanned, $0) }
+        if origin == scanned {
+            // No query word occurs: the snippet is the text's start, and a prefix says nothing about what follows.
+            if !isWhole && scanned < Self.scanLimit { return nil }
+            return scan(bytes, from: 0, tokensSkipped: false, isWhole: isWhole, stopAfter: windowTokens + 1).snippet
+        }
+        if let restart = byteClasses.withUnsafeBufferPointer({ Self.restartPoint(before: origin, in: bytes, $0) }) {
+            let outcome = scan(bytes, from: restart.offset, tokensSkipped: restart.tokensSkipped, isWhole: isWhole)
+            if outcome != .needsEarlierTokens { return outcome.snippet }
+        }
+        return scan(bytes, from: 0, tokensSkipped: false, isWhole: isWhole).snippet
+    }
+
+    /// Whether the scan may start near the first place a query word can occur instead of at the text's start. Always
+    /// on, except in tests that compare the two.
+    package var skipsAhead = true
+
+    private enum ScanOutcome: Equatable {
+        case snippet(String)
+        /// A prefix of a text whose snippet depends on what follows it.
+        case needsMoreText
+        /// A scan started after the text's start would have to shift its window onto tokens it skipped.
+        case needsEarlierTokens
+
+        var snippet: String? {
+            if case .snippet(let text) = self { return text }
+            return nil
+        }
+    }
+
+    /// Tokenizes from byte `first` (the text's start, or a place where no token is cut: after an ASCII separator) and
+    /// picks the window. Window positions count tokens from `first`: only their differences matter, except that a
+    /// window starting at the first token shows `…` before it when `tokensSkipped`, and that one shifted back to stay
+    /// full may not reach before `first` when tokens were skipped.
+    private func scan(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        from first: Int,
+        tokensSkipped: Bool,
+        isWhole: Bool,
+        stopAfter: Int? = nil
+    ) -> ScanOutcome {
+        let scanned = min(bytes.count, Self.scanLimit)
         var tokens: [Range<Int>] = []
-        tokens.reserveCapacity(scanned / 6)
+        tokens.reserveCapacity(min((scanned - first) / 6, Self.candidateLimit * windowTokens))
         var matched: [Int] = []
         var words: [Int: [UInt8]] = [:]
         // Once a window holds every query word (it cannot be beaten) or enough candidates were seen, only the tokens
         // that can still fall inside the chosen window are read, and matched so every match there is marked.
-        var scanEnd = terms.isEmpty ? windowTokens : Int.max
-        var cursor = 0
+        var scanEnd = stopAfter ?? (terms.isEmpty ? windowTokens : Int.max)
+        var cursor = first
         byteClasses.withUnsafeBufferPointer { classes in
             while tokens.count < scanEnd, let token = Self.nextToken(in: bytes, from: &cursor, end: scanned, classes) {
                 tokens.append(token)
@@ -91,8 +136,13 @@ package struct SnippetBuilder: Sendable {
             }
         }
         // Ran out of bytes, or stopped on a token that touches their end (the text may go on with more of it).
-        if !isWhole && scanned < Self.scanLimit && (tokens.count < scanEnd || cursor >= scanned) { return nil }
-        guard !tokens.isEmpty else { return "" }
+        if !isWhole && scanned < Self.scanLimit && (tokens.count < scanEnd || cursor >= scanned) {
+            return .needsMoreText
+        }
+        // Without a match the window is the text's start (a non-ASCII byte, which may have started the scan, may fold
+        // into no query word).
+        if tokensSkipped && matched.isEmpty { return .needsEarlierTokens }
+        guard !tokens.isEmpty else { return .snippet("") }
         var start = 0
         var bestCount = 0
         for candidate in matched {
@@ -107,10 +157,13 @@ package struct SnippetBuilder: Sendable {
         }
         // A window near the end shifts back to stay full, when the whole text was tokenized.
         let reachedEnd = cursor >= bytes.count
-        if reachedEnd { start = max(0, min(start, tokens.count - windowTokens)) }
+        if reachedEnd {
+            if tokensSkipped && tokens.count < windowTokens { return .needsEarlierTokens }
+            start = max(0, min(start, tokens.count - windowTokens))
+        }
         let end = min(tokens.count, start + windowTokens)
         let highlighted = Set(matched)
-        var output = start > 0 ? "…" : ""
+        var output = start > 0 || tokensSkipped ? "…" : ""
         var position = tokens[start].lowerBound
         for index in start..<end {
             let token = tokens[index]
@@ -120,7 +173,70 @@ package struct SnippetBuilder: Sendable {
             position = token.upperBound
         }
         output += end == tokens.count && reachedEnd ? Self.string(bytes, position..<bytes.count) : "…"
-        return output
+        return .snippet(output)
+    }
+
+    /// The first byte offset before `end` where a query word could begin: an ASCII spelling of a word or prefix in
+    /// any case (not necessarily at a token's start), or any non-ASCII byte (folding may turn such a token into a
+    /// query word); `end` when there is none. No token before it can match, so the scan need not tokenize them.
+    private func firstPossibleMatch(
+        in bytes: UnsafeBufferPointer<UInt8>,
+        end: Int,
+        _ classes: UnsafeBufferPointer<UInt8>
+    ) -> Int {
+        var offset = 0
+        while offset < end {
+            let byteClass = classes[Int(bytes[offset])]
+            if byteClass & (ByteClass.candidateInitial | ByteClass.nonASCII) == 0 {
+                offset += 1
+                continue
+            }
+            if byteClass & ByteClass.nonASCII != 0 { return offset }
+            for candidate in candidatesByInitial[Int(Self.lower(bytes[offset]))]
+            where offset + candidate.bytes.count <= end {
+                var equal = true
+                for (index, byte) in candidate.bytes.enumerated() where Self.lower(bytes[offset + index]) != byte {
+                    equal = false
+                    break
+                }
+                if equal { return offset }
+            }
+            offset += 1
+        }
+        return end
+    }
+
+    /// Where a scan can start so that at least two whole tokens precede the token at `origin`: just after an ASCII
+    /// separator with three token starts between it and `origin`, found walking back over ASCII bytes only. Nil when
+    /// the walk meets a non-ASCII byte or the text's start first (the scan then starts at the text's start).
+    /// `tokensSkipped` says whether any token lies before that place.
+    private static func restartPoint(
+        before origin: Int,
+        in bytes: UnsafeBufferPointer<UInt8>,
+        _ classes: UnsafeBufferPointer<UInt8>
+    ) -> (offset: Int, tokensSkipped: Bool)? {
+        var tokenStarts = 0
+        var offset = origin - 1
+        while offset > 0 {
+            let byteClass = classes[Int(bytes[offset - 1])]
+            if byteClass & ByteClass.nonASCII != 0 { return nil }
+            let current = classes[Int(bytes[offset])]
+            if current & ByteClass.nonASCII != 0 { return nil }
+            if byteClass & ByteClass.asciiToken == 0 && current & ByteClass.asciiToken != 0 {
+                tokenStarts += 1
+                if tokenStarts == 3 { break }
+            }
+            offset -= 1
+        }
+        guard tokenStarts == 3 else { return nil }
+        var before = offset - 1
+        while before >= 0 {
+            let byteClass = classes[Int(bytes[before])]
+            if byteClass & ByteClass.nonASCII != 0 { return nil }
+            if byteClass & ByteClass.asciiToken != 0 { return (offset, true) }
+            before -= 1
+        }
+        return (offset, false)
     }
 
     /// The folded word a token matches, or nil. ASCII tokens are compared as bytes; others are folded by Foundation.
