@@ -1,0 +1,289 @@
+/// A query's words and prefixes compiled for scanning a text's UTF-8 bytes: which bytes are token characters, where a
+/// query word could begin, and which tokens are query words. The snippet builder asks these for every byte and every
+/// token of a hit's text, so each answer is a table lookup or a comparison in place, with no hashing, no reference
+/// counting and no allocation for what does not match.
+struct QueryWordTable: Sendable {
+    let terms: HighlightTerms
+    /// Query words and prefixes (folded), back to back; `candidates` says where each one is and
+    /// `candidatesByInitial` which of them start with a given byte.
+    private let candidateBytes: [UInt8]
+    private let candidates: [Candidate]
+    private let candidatesByInitial: [Range<Int>]
+    /// What each byte value is to the scan (`ByteClass` bits): one lookup answers "token character?", "needs
+    /// decoding?" and "can a query word start here?" at once.
+    private let byteClasses: [UInt8]
+    /// The first two bytes of each query word or prefix (lowercase), each repeated in the eight bytes of a word: the
+    /// lookout for a place where one could begin tests eight bytes of text at a time.
+    private let leadingPairs: [LeadingPair]
+
+    struct Candidate {
+        var start: Int
+        var count: Int
+        var isPrefix: Bool
+    }
+
+    struct LeadingPair: Equatable {
+        var first: UInt64
+        /// Nil for a one-letter word or prefix.
+        var second: UInt64?
+    }
+
+    enum ByteClass {
+        static let asciiToken: UInt8 = 1
+        /// A byte of a multi-byte character: whether it is part of a token takes decoding.
+        static let nonASCII: UInt8 = 2
+        /// An ASCII byte that starts a query word or prefix, in either case.
+        static let candidateInitial: UInt8 = 4
+    }
+
+    init(terms: HighlightTerms) {
+        self.terms = terms
+        let spellings = (terms.words.map { ($0, false) } + terms.prefixes.map { ($0, true) }).map {
+            (bytes: Array($0.0.utf8), isPrefix: $0.1)
+        }.filter { !$0.bytes.isEmpty }.sorted { $0.bytes[0] < $1.bytes[0] }
+        var candidateBytes: [UInt8] = []
+        var candidates: [Candidate] = []
+        var byInitial = [Range<Int>](repeating: 0..<0, count: 256)
+        var pairs: [LeadingPair] = []
+        for spelling in spellings {
+            let initial = Int(spelling.bytes[0])
+            if byInitial[initial].isEmpty { byInitial[initial] = candidates.count..<candidates.count }
+            candidates.append(
+                Candidate(start: candidateBytes.count, count: spelling.bytes.count, isPrefix: spelling.isPrefix)
+            )
+            candidateBytes += spelling.bytes
+            byInitial[initial] = byInitial[initial].lowerBound..<candidates.count
+            let pair = LeadingPair(
+                first: Self.repeated(spelling.bytes[0]),
+                second: spelling.bytes.count > 1 ? Self.repeated(spelling.bytes[1]) : nil
+            )
+            if !pairs.contains(pair) { pairs.append(pair) }
+        }
+        self.candidateBytes = candidateBytes
+        self.candidates = candidates
+        candidatesByInitial = byInitial
+        leadingPairs = pairs
+        byteClasses = (0...255).map { value in
+            let byte = UInt8(value)
+            guard byte < 0x80 else { return ByteClass.nonASCII }
+            let token = TextTokens.isASCIITokenCharacter(byte) ? ByteClass.asciiToken : 0
+            return token | (byInitial[Int(Buffers.lower(byte))].isEmpty ? 0 : ByteClass.candidateInitial)
+        }
+    }
+
+    /// Calls `body` with the table as buffers, valid only during the call.
+    func withBuffers<Result>(_ body: (Buffers) -> Result) -> Result {
+        byteClasses.withUnsafeBufferPointer { classes in
+            candidateBytes.withUnsafeBufferPointer { candidateBytes in
+                candidates.withUnsafeBufferPointer { candidates in
+                    candidatesByInitial.withUnsafeBufferPointer { byInitial in
+                        leadingPairs.withUnsafeBufferPointer { leadingPairs in
+                            body(
+                                Buffers(
+                                    terms: terms,
+                                    classes: classes,
+                                    candidateBytes: candidateBytes,
+                                    candidates: candidates,
+                                    candidatesByInitial: byInitial,
+                                    leadingPairs: leadingPairs
+                                )
+                            )
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `byte` in each of the eight bytes of a word.
+    private static func repeated(_ byte: UInt8) -> UInt64 {
+        UInt64(byte) &* 0x0101_0101_0101_0101
+    }
+
+    /// The table for the length of one scan. Offsets are byte offsets into the text scanned.
+    struct Buffers {
+        let terms: HighlightTerms
+        let classes: UnsafeBufferPointer<UInt8>
+        let candidateBytes: UnsafeBufferPointer<UInt8>
+        let candidates: UnsafeBufferPointer<Candidate>
+        let candidatesByInitial: UnsafeBufferPointer<Range<Int>>
+        let leadingPairs: UnsafeBufferPointer<LeadingPair>
+
+        /// Whether a token starting with `byte` can be a query word: folding keeps an ASCII first byte ASCII, so
+        /// most tokens are ruled out before their bytes are read.
+        func mayStartQueryWord(_ byte: UInt8) -> Bool {
+            classes[Int(byte)] & (ByteClass.candidateInitial | ByteClass.nonASCII) != 0
+        }
+
+        /// The folded word a token is, or nil when it is no query word. ASCII tokens are compared as bytes; others
+        /// are folded by Foundation.
+        func match(_ token: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+            guard let first = token.first else { return nil }
+            if token.allSatisfy({ $0 < 0x80 }) {
+                for index in candidatesByInitial[Int(Self.lower(first))] {
+                    let candidate = candidates[index]
+                    guard candidate.isPrefix ? token.count >= candidate.count : token.count == candidate.count,
+                        spells(candidate, at: 0, in: token)
+                    else { continue }
+                    return token.map(Self.lower)
+                }
+                return nil
+            }
+            let folded = TextTokens.fold(String(decoding: token, as: UTF8.self))
+            return terms.matches(folded) ? Array(folded.utf8) : nil
+        }
+
+        /// The first offset in `from..<end` where a query word could begin: an ASCII spelling of a word or prefix in
+        /// any case (not necessarily at a token's start), or any non-ASCII byte (folding may turn such a token into a
+        /// query word); `end` when there is none. No token before it can match.
+        func firstPossibleMatch(in bytes: UnsafeBufferPointer<UInt8>, from: Int, end: Int) -> Int {
+            var offset = from
+            while offset < end {
+                offset = skipBlocks(in: bytes, from: offset, end: end)
+                // The bytes of a block that may hold a place, one by one, then back to whole blocks.
+                let blockEnd = min(offset + 8, end)
+                while offset < blockEnd {
+                    let byte = bytes[offset]
+                    let byteClass = classes[Int(byte)]
+                    if byteClass & ByteClass.nonASCII != 0 { return offset }
+                    if byteClass & ByteClass.candidateInitial != 0 {
+                        for index in candidatesByInitial[Int(Self.lower(byte))] {
+                            let candidate = candidates[index]
+                            if offset + candidate.count <= end && spells(candidate, at: offset, in: bytes) {
+                                return offset
+                            }
+                        }
+                    }
+                    offset += 1
+                }
+            }
+            return end
+        }
+
+        /// Skips eight bytes at a time while they hold no non-ASCII byte and no place where the first two bytes of a
+        /// query word (ASCII case folded) could stand; returns where that stops.
+        private func skipBlocks(in bytes: UnsafeBufferPointer<UInt8>, from: Int, end: Int) -> Int {
+            guard let base = bytes.baseAddress else { return from }
+            let raw = UnsafeRawPointer(base)
+            var offset = from
+            while offset + 9 <= end {
+                let block = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                if block & Self.highBits != 0 { break }
+                let folded = block | Self.caseBits
+                let next = raw.loadUnaligned(fromByteOffset: offset + 1, as: UInt64.self) | Self.caseBits
+                var possible: UInt64 = 0
+                for pair in leadingPairs {
+                    var both = Self.zeroBytes(folded ^ pair.first)
+                    if let second = pair.second { both &= Self.zeroBytes(next ^ second) }
+                    possible |= both
+                }
+                if possible != 0 { break }
+                offset += 8
+            }
+            return offset
+        }
+
+        /// Whether `bytes` spell `candidate` at `offset` (ASCII case folded); the caller checks they are long enough.
+        private func spells(_ candidate: Candidate, at offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+            for index in 0..<candidate.count
+            where Self.lower(bytes[offset + index]) != candidateBytes[candidate.start + index] {
+                return false
+            }
+            return true
+        }
+
+        /// A place after `floor` where a scan can start so that at least two whole tokens precede the token at
+        /// `origin`: just after an ASCII separator with three token starts between it and `origin`, found walking
+        /// back over ASCII bytes only. Nil when the walk meets a non-ASCII byte or `floor` first.
+        func restartPoint(before origin: Int, after floor: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+            var tokenStarts = 0
+            var offset = origin - 1
+            while offset > floor {
+                let previous = classes[Int(bytes[offset - 1])]
+                let current = classes[Int(bytes[offset])]
+                if (previous | current) & ByteClass.nonASCII != 0 { return nil }
+                if previous & ByteClass.asciiToken == 0 && current & ByteClass.asciiToken != 0 {
+                    tokenStarts += 1
+                    if tokenStarts == 3 { return offset }
+                }
+                offset -= 1
+            }
+            return nil
+        }
+
+        /// Whether a token lies before `offset` (which follows an ASCII separator); nil when a non-ASCII byte there
+        /// makes that a question of decoding.
+        func hasToken(before offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
+            var before = offset - 1
+            while before >= 0 {
+                let byteClass = classes[Int(bytes[before])]
+                if byteClass & ByteClass.nonASCII != 0 { return nil }
+                if byteClass & ByteClass.asciiToken != 0 { return true }
+                before -= 1
+            }
+            return false
+        }
+
+        /// The next token at or after `cursor`, as unicode61 sees tokens; nil at `end`. ASCII bytes (most text) are
+        /// classified by one table lookup each, in a loop of their own for separators and for token characters.
+        func nextToken(in bytes: UnsafeBufferPointer<UInt8>, from cursor: inout Int, end: Int) -> Range<Int>? {
+            var start = -1
+            while cursor < end {
+                let byteClass = classes[Int(bytes[cursor])]
+                if byteClass & ByteClass.asciiToken != 0 {
+                    start = cursor
+                    cursor += 1
+                    break
+                }
+                if byteClass & ByteClass.nonASCII == 0 {
+                    cursor += 1
+                    continue
+                }
+                let (scalar, length) = Self.decode(bytes, at: cursor)
+                if TextTokens.isTokenScalar(scalar) { start = cursor }
+                cursor += length
+                if start >= 0 { break }
+            }
+            guard start >= 0 else { return nil }
+            while cursor < end {
+                let byteClass = classes[Int(bytes[cursor])]
+                if byteClass & ByteClass.asciiToken != 0 {
+                    cursor += 1
+                    continue
+                }
+                if byteClass & ByteClass.nonASCII == 0 { return start..<cursor }
+                let (scalar, length) = Self.decode(bytes, at: cursor)
+                // Combining marks belong to the token they follow (the tokenizer drops them with the diacritics).
+                guard TextTokens.isTokenScalar(scalar) || scalar.properties.generalCategory == .nonspacingMark else {
+                    return start..<cursor
+                }
+                cursor += length
+            }
+            return start..<min(cursor, end)
+        }
+
+        static func lower(_ byte: UInt8) -> UInt8 {
+            byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+        }
+
+        private static let highBits: UInt64 = 0x8080_8080_8080_8080
+        private static let caseBits: UInt64 = 0x2020_2020_2020_2020
+
+        /// The high bit of every byte of `word` that is zero (and maybe of some bytes above a zero one: the filter
+        /// may let through more than it should, never less).
+        private static func zeroBytes(_ word: UInt64) -> UInt64 {
+            (word &- 0x0101_0101_0101_0101) & ~word & highBits
+        }
+
+        /// Decodes one scalar of valid UTF-8 (the text came from a Swift string), with its length in bytes.
+        private static func decode(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> (Unicode.Scalar, Int) {
+            let lead = bytes[index]
+            if lead < 0x80 { return (Unicode.Scalar(lead), 1) }
+            let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+            guard index + length <= bytes.count else { return (Unicode.Scalar(0xFFFD)!, 1) }
+            var value = UInt32(lead) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+            for offset in 1..<length { value = value << 6 | UInt32(bytes[index + offset] & 0x3F) }
+            return (Unicode.Scalar(value) ?? Unicode.Scalar(0xFFFD)!, length)
+        }
+    }
+}
