@@ -86,6 +86,16 @@ import Testing
         #expect(result.hasPrefix("filler"))
     }
 
+    /// A search reads more of a hit's text at once when its first bytes lack a query word.
+    @Test func prefixLackingAQueryWordCannotComplete() {
+        let builder = SnippetBuilder(terms: HighlightTerms(expression: #""ipproto tcp""#), open: "[", close: "]")
+        #expect(!builder.mayComplete(inPrefix: Array("socket tcp options, no protocol".utf8)))
+        #expect(builder.mayComplete(inPrefix: Array("s.setsockopt(IPPROTO_TCP, TCP_NODELAY)".utf8)))
+        #expect(builder.mayComplete(inPrefix: Array("xipprotoy tcp".utf8)), "a spelling inside a word may still do")
+        #expect(builder.mayComplete(inPrefix: Array("tcp é".utf8)), "non-ASCII text may fold into a query word")
+        #expect(!builder.mayComplete(inPrefix: []))
+    }
+
     /// A search reads a short prefix of each hit's text first: the builder must either give exactly the snippet of
     /// the whole text or say that it needs more, at every cut, including cuts inside a word or a character.
     @Test(arguments: [#""needle""#, #""alpha" AND "beta""#, #""par"*"#, #""café""#])

@@ -160,6 +160,25 @@ struct QueryWordTable: Sendable {
             return end
         }
 
+        /// Whether every query word and prefix could occur in `bytes`: each is spelled somewhere (ASCII case folded),
+        /// or a non-ASCII byte makes that a question of folding (counted as yes).
+        func mayHoldEveryWord(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+            var unseen = Set(candidates.indices)
+            var offset = firstPossibleMatch(in: bytes, from: 0, end: bytes.count)
+            while offset < bytes.count {
+                if classes[Int(bytes[offset])] & ByteClass.nonASCII != 0 { return true }
+                for index in candidatesByInitial[Int(Self.lower(bytes[offset]))] {
+                    let candidate = candidates[index]
+                    if offset + candidate.count <= bytes.count && spells(candidate, at: offset, in: bytes) {
+                        unseen.remove(index)
+                    }
+                }
+                if unseen.isEmpty { return true }
+                offset = firstPossibleMatch(in: bytes, from: offset + 1, end: bytes.count)
+            }
+            return unseen.isEmpty
+        }
+
         /// Skips eight bytes at a time while they hold no non-ASCII byte and no place where the first two bytes of a
         /// query word (ASCII case folded) could stand; returns where that stops.
         private func skipBlocks(in bytes: UnsafeBufferPointer<UInt8>, from: Int, end: Int) -> Int {

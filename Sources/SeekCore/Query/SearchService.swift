@@ -41,14 +41,17 @@ package struct SearchService: Sendable {
     /// extra; the hedge is cancelled, and awaited, with the race.
     private func rankWithinBudget(
         _ request: SearchRequest,
-        expression: String
+        expression: String,
+        builder: SnippetBuilder?
     ) async throws
         -> (matches: Hits, ranked: Bool)
     {
         let store = store
         let rankingBudget = rankingBudget
         let rank: @Sendable () async throws -> Hits = {
-            try await store.pool.read { db in try Self.run(request, expression: expression, ranked: true, db: db) }
+            try await store.pool.read { db in
+                try Self.run(request, expression: expression, ranked: true, builder: builder, db: db)
+            }
         }
         guard request.syntax == .simple else { return (try await rank(), true) }
         let hedgeDelay = rankingBudget / 4
@@ -74,7 +77,7 @@ package struct SearchService: Sendable {
                 try await Task.sleep(for: hedgeDelay)
                 return .firstMatches(
                     try await store.pool.read { db in
-                        try Self.run(request, expression: expression, ranked: false, db: db)
+                        try Self.run(request, expression: expression, ranked: false, builder: builder, db: db)
                     }
                 )
             }
@@ -107,23 +110,21 @@ package struct SearchService: Sendable {
             guard let translated = SimpleQuery.translate(request.query) else { return ([], true) }
             expression = translated
         }
+        // Snippets are built outside SQLite, where cancellation is checked between hits.
+        let builder = request.highlight.map {
+            SnippetBuilder(terms: HighlightTerms(expression: expression), open: $0.open, close: $0.close)
+        }
         try Task.checkCancellation()
         let found: (matches: Hits, ranked: Bool)
         do {
-            found = try await rankWithinBudget(request, expression: expression)
+            found = try await rankWithinBudget(request, expression: expression, builder: builder)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
             throw CancellationError()
         } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR && request.syntax == .fts5 {
             throw SearchFailure.syntax(error.message ?? "\(error)")
         }
         let matches = found.matches
-        guard let highlight = request.highlight else { return (matches.map(\.match), found.ranked) }
-        // Snippets are built here, outside SQLite, where cancellation is checked between hits.
-        let builder = SnippetBuilder(
-            terms: HighlightTerms(expression: expression),
-            open: highlight.open,
-            close: highlight.close
-        )
+        guard let builder else { return (matches.map(\.match), found.ranked) }
         var snippeted = matches.map(\.match)
         let first = try await Self.snippets(of: matches.map(\.text), builder: builder)
         var needMore: [(index: Int, rowID: Int64)] = []
@@ -189,6 +190,7 @@ package struct SearchService: Sendable {
         _ request: SearchRequest,
         expression: String,
         ranked: Bool,
+        builder: SnippetBuilder?,
         db: Database
     ) throws
         -> Hits
@@ -238,11 +240,16 @@ package struct SearchService: Sendable {
         if !ranked {
             matches.sort { ($0.match.score, $1.match.path) > ($1.match.score, $0.match.path) }
         }
-        guard request.highlight != nil else { return matches.map { ($0.match, .none) } }
+        guard let builder else { return matches.map { ($0.match, .none) } }
         // Bytes, not characters (a Swift String would validate them again); the builder copes with a character cut
-        // in two. A short prefix first: most hits' snippets are found in it, the others read more later.
+        // in two. A short prefix first: most hits' snippets are found in it. One that lacks a query word cannot hold
+        // the snippet, so more is read at once; the builder may still ask for more of the others, in a second read.
         return try matches.map { id, match in
-            (match, try IndexedText.read(rowID: id, limit: snippetFirstBytes, in: db))
+            var text = try IndexedText.read(rowID: id, limit: snippetFirstBytes, in: db)
+            if !text.isWhole && !builder.mayComplete(inPrefix: text.bytes) {
+                text = try IndexedText.read(rowID: id, limit: snippetSourceLimit, in: db)
+            }
+            return (match, text)
         }
     }
 }

@@ -31,6 +31,12 @@ package struct SnippetBuilder: Sendable {
         bytes.withUnsafeBufferPointer { snippet(of: $0, isWhole: true) } ?? ""
     }
 
+    /// False when the snippet of a text cannot be found in these first bytes of it: some query word is nowhere in
+    /// them. A search then reads more of that text at once instead of in a second read.
+    package func mayComplete(inPrefix bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in queryWords.withBuffers { $0.mayHoldEveryWord(buffer) } }
+    }
+
     /// The snippet of the first bytes of a longer text, or nil when it depends on what follows them: the scan
     /// reached their end before it could stop. A non-nil answer is exactly what the whole text gives, so a caller
     /// can read a short prefix first and the rest only for the rare hit whose matches lie further in.
