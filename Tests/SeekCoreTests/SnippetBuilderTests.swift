@@ -86,8 +86,8 @@ import Testing
         #expect(result.hasPrefix("filler"))
     }
 
-    /// A search reads more of a hit's text at once when its first bytes lack a query word.
-    @Test func prefixLackingAQueryWordCannotComplete() {
+    /// A search reads more of a hit's text at once when its first bytes lack a query word (a hint; the builder decides).
+    @Test func prefixLackingAQueryWordIsWorthReadingFurther() {
         let builder = SnippetBuilder(terms: HighlightTerms(expression: #""ipproto tcp""#), open: "[", close: "]")
         #expect(!builder.mayComplete(inPrefix: Array("socket tcp options, no protocol".utf8)))
         #expect(builder.mayComplete(inPrefix: Array("s.setsockopt(IPPROTO_TCP, TCP_NODELAY)".utf8)))
@@ -139,33 +139,59 @@ import Testing
     static let asciiFiller = ["pad", "padding", "w1", "x", "Xy", "a"]
     static let asciiSeparators = [" ", " ", "\n", "_", ".", ", ", "  "]
 
-    @Test(arguments: [
-        #""alpha""#, #""alpha" AND "beta""#, #""bet"*"#, #""cafe""#, #""alpha beta""#, #""naive" AND "gamma"*"#,
-        #""日本""#, #""zebra""#,
-    ])
-    func skippingAheadGivesTheSnippetOfAScanFromTheStart(expression: String) {
+    /// Runs of ASCII words that match nothing (which the scan skips) between runs of anything; `segments` runs,
+    /// fillers of up to `fillerWords` words.
+    static func text(
+        round: Int,
+        segments: ClosedRange<Int>,
+        fillerWords: Int,
+        using generator: inout SeededGenerator
+    ) -> [UInt8] {
+        var text = ""
+        for segment in 0..<Int.random(in: segments, using: &generator) {
+            let isFiller = segment.isMultiple(of: 2) == round.isMultiple(of: 2)
+            let count = Int.random(in: 0...(isFiller ? fillerWords : 12), using: &generator)
+            for _ in 0..<count {
+                text += (isFiller ? asciiFiller : pieces).randomElement(using: &generator) ?? ""
+                text += (isFiller ? asciiSeparators : separators).randomElement(using: &generator) ?? ""
+            }
+        }
+        return Array(text.utf8)
+    }
+
+    static func expectSameSnippets(
+        _ expression: String,
+        rounds: Int,
+        cuts: Int,
+        segments: ClosedRange<Int>,
+        fillerWords: Int
+    ) {
         var generator = SeededGenerator(state: UInt64(truncatingIfNeeded: expression.utf8.count) &* 7919)
         let fast = SnippetBuilder(terms: HighlightTerms(expression: expression), open: "[", close: "]")
         var slow = fast
         slow.skipsAhead = false
-        for round in 0..<1_000 {
-            // Runs of ASCII words that match nothing (which the scan skips) between runs of anything.
-            var text = ""
-            for segment in 0..<Int.random(in: 1...6, using: &generator) {
-                let isFiller = segment.isMultiple(of: 2) == round.isMultiple(of: 2)
-                let count = Int.random(in: 0...(isFiller ? 40 : 12), using: &generator)
-                for _ in 0..<count {
-                    text += (isFiller ? Self.asciiFiller : Self.pieces).randomElement(using: &generator) ?? ""
-                    text += (isFiller ? Self.asciiSeparators : Self.separators).randomElement(using: &generator) ?? ""
-                }
-            }
-            let bytes = Array(text.utf8)
-            #expect(fast.snippet(ofUTF8: bytes) == slow.snippet(ofUTF8: bytes), "round \(round): \(text)")
-            for _ in 0..<4 where !bytes.isEmpty {
+        for round in 0..<rounds {
+            let bytes = text(round: round, segments: segments, fillerWords: fillerWords, using: &generator)
+            #expect(fast.snippet(ofUTF8: bytes) == slow.snippet(ofUTF8: bytes), "round \(round)")
+            for _ in 0..<cuts where !bytes.isEmpty {
                 let cut = Int.random(in: 0...bytes.count, using: &generator)
                 let prefix = Array(bytes[..<cut])
                 #expect(fast.snippet(ofPrefix: prefix) == slow.snippet(ofPrefix: prefix), "round \(round) cut \(cut)")
             }
         }
+    }
+
+    @Test(arguments: [
+        #""alpha""#, #""alpha" AND "beta""#, #""bet"*"#, #""cafe""#, #""alpha beta""#, #""naive" AND "gamma"*"#,
+        #""日本""#, #""zebra""#,
+    ])
+    func skippingAheadGivesTheSnippetOfAScanFromTheStart(expression: String) {
+        Self.expectSameSnippets(expression, rounds: 1_000, cuts: 4, segments: 1...6, fillerWords: 40)
+    }
+
+    /// Texts past the scan limit (128 KiB) and with more matches than compete for the window (64).
+    @Test(arguments: [#""alpha""#, #""alpha" AND "gamma""#, #""bet"*"#, #""zebra""#])
+    func skippingAheadGivesTheSameSnippetInLongTexts(expression: String) {
+        Self.expectSameSnippets(expression, rounds: 12, cuts: 2, segments: 150...300, fillerWords: 600)
     }
 }

@@ -1,5 +1,5 @@
 /// A query's words and prefixes compiled for scanning a text's UTF-8 bytes: which bytes are token characters, where a
-/// query word could begin, and which tokens are query words. The snippet builder asks these for every byte and every
+/// query word could begin, and which tokens are query words (the tokenizer itself is in `QueryWordTable+Tokens`). The snippet builder asks these for every byte and every
 /// token of a hit's text, so each answer is a table lookup or a comparison in place, with no hashing, no reference
 /// counting and no allocation for what does not match.
 struct QueryWordTable: Sendable {
@@ -163,20 +163,21 @@ struct QueryWordTable: Sendable {
         /// Whether every query word and prefix could occur in `bytes`: each is spelled somewhere (ASCII case folded),
         /// or a non-ASCII byte makes that a question of folding (counted as yes).
         func mayHoldEveryWord(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-            var unseen = Set(candidates.indices)
+            // One bit per word or prefix; past 64 of them, only the first 64 are looked for (a hint may say yes
+            // more often than it should).
+            var unseen: UInt64 = candidates.count >= 64 ? .max : (1 << candidates.count) - 1
             var offset = firstPossibleMatch(in: bytes, from: 0, end: bytes.count)
-            while offset < bytes.count {
+            while offset < bytes.count && unseen != 0 {
                 if classes[Int(bytes[offset])] & ByteClass.nonASCII != 0 { return true }
-                for index in candidatesByInitial[Int(Self.lower(bytes[offset]))] {
+                for index in candidatesByInitial[Int(Self.lower(bytes[offset]))] where index < 64 {
                     let candidate = candidates[index]
                     if offset + candidate.count <= bytes.count && spells(candidate, at: offset, in: bytes) {
-                        unseen.remove(index)
+                        unseen &= ~(1 << index)
                     }
                 }
-                if unseen.isEmpty { return true }
                 offset = firstPossibleMatch(in: bytes, from: offset + 1, end: bytes.count)
             }
-            return unseen.isEmpty
+            return unseen == 0
         }
 
         /// Skips eight bytes at a time while they hold no non-ASCII byte and no place where the first two bytes of a
@@ -211,76 +212,6 @@ struct QueryWordTable: Sendable {
             return true
         }
 
-        /// A place after `floor` where a scan can start so that at least two whole tokens precede the token at
-        /// `origin`: just after an ASCII separator with three token starts between it and `origin`, found walking
-        /// back over ASCII bytes only. Nil when the walk meets a non-ASCII byte or `floor` first.
-        func restartPoint(before origin: Int, after floor: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-            var tokenStarts = 0
-            var offset = origin - 1
-            while offset > floor {
-                let previous = classes[Int(bytes[offset - 1])]
-                let current = classes[Int(bytes[offset])]
-                if (previous | current) & ByteClass.nonASCII != 0 { return nil }
-                if previous & ByteClass.asciiToken == 0 && current & ByteClass.asciiToken != 0 {
-                    tokenStarts += 1
-                    if tokenStarts == 3 { return offset }
-                }
-                offset -= 1
-            }
-            return nil
-        }
-
-        /// Whether a token lies before `offset` (which follows an ASCII separator); nil when a non-ASCII byte there
-        /// makes that a question of decoding.
-        func hasToken(before offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
-            var before = offset - 1
-            while before >= 0 {
-                let byteClass = classes[Int(bytes[before])]
-                if byteClass & ByteClass.nonASCII != 0 { return nil }
-                if byteClass & ByteClass.asciiToken != 0 { return true }
-                before -= 1
-            }
-            return false
-        }
-
-        /// The next token at or after `cursor`, as unicode61 sees tokens; nil at `end`. ASCII bytes (most text) are
-        /// classified by one table lookup each, in a loop of their own for separators and for token characters.
-        func nextToken(in bytes: UnsafeBufferPointer<UInt8>, from cursor: inout Int, end: Int) -> Range<Int>? {
-            var start = -1
-            while cursor < end {
-                let byteClass = classes[Int(bytes[cursor])]
-                if byteClass & ByteClass.asciiToken != 0 {
-                    start = cursor
-                    cursor += 1
-                    break
-                }
-                if byteClass & ByteClass.nonASCII == 0 {
-                    cursor += 1
-                    continue
-                }
-                let (scalar, length) = Self.decode(bytes, at: cursor)
-                if TextTokens.isTokenScalar(scalar) { start = cursor }
-                cursor += length
-                if start >= 0 { break }
-            }
-            guard start >= 0 else { return nil }
-            while cursor < end {
-                let byteClass = classes[Int(bytes[cursor])]
-                if byteClass & ByteClass.asciiToken != 0 {
-                    cursor += 1
-                    continue
-                }
-                if byteClass & ByteClass.nonASCII == 0 { return start..<cursor }
-                let (scalar, length) = Self.decode(bytes, at: cursor)
-                // Combining marks belong to the token they follow (the tokenizer drops them with the diacritics).
-                guard TextTokens.isTokenScalar(scalar) || scalar.properties.generalCategory == .nonspacingMark else {
-                    return start..<cursor
-                }
-                cursor += length
-            }
-            return start..<min(cursor, end)
-        }
-
         static func lower(_ byte: UInt8) -> UInt8 {
             byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
         }
@@ -294,15 +225,5 @@ struct QueryWordTable: Sendable {
             (word &- 0x0101_0101_0101_0101) & ~word & highBits
         }
 
-        /// Decodes one scalar of valid UTF-8 (the text came from a Swift string), with its length in bytes.
-        private static func decode(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> (Unicode.Scalar, Int) {
-            let lead = bytes[index]
-            if lead < 0x80 { return (Unicode.Scalar(lead), 1) }
-            let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
-            guard index + length <= bytes.count else { return (Unicode.Scalar(0xFFFD)!, 1) }
-            var value = UInt32(lead) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
-            for offset in 1..<length { value = value << 6 | UInt32(bytes[index + offset] & 0x3F) }
-            return (Unicode.Scalar(value) ?? Unicode.Scalar(0xFFFD)!, length)
-        }
     }
 }

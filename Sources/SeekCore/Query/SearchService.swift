@@ -138,7 +138,10 @@ package struct SearchService: Sendable {
         let longer: [IndexedText]
         do {
             longer = try await store.pool.read { db in
-                try rowIDs.map { try IndexedText.read(rowID: $0, limit: Self.snippetSourceLimit, in: db) }
+                try rowIDs.map { rowID in
+                    try Task.checkCancellation()
+                    return try IndexedText.read(rowID: rowID, limit: Self.snippetSourceLimit, in: db)
+                }
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
             throw CancellationError()
@@ -242,9 +245,11 @@ package struct SearchService: Sendable {
         }
         guard let builder else { return matches.map { ($0.match, .none) } }
         // Bytes, not characters (a Swift String would validate them again); the builder copes with a character cut
-        // in two. A short prefix first: most hits' snippets are found in it. One that lacks a query word cannot hold
-        // the snippet, so more is read at once; the builder may still ask for more of the others, in a second read.
+        // in two. A short prefix first: most hits' snippets are found in it. One that lacks a query word seldom holds
+        // the snippet, so more is read at once; the builder may still ask for more, in a second read. Blob reads do
+        // not see `sqlite3_interrupt`, so cancellation is checked between hits (this closure runs in the task).
         return try matches.map { id, match in
+            try Task.checkCancellation()
             var text = try IndexedText.read(rowID: id, limit: snippetFirstBytes, in: db)
             if !text.isWhole && !builder.mayComplete(inPrefix: text.bytes) {
                 text = try IndexedText.read(rowID: id, limit: snippetSourceLimit, in: db)

@@ -6,7 +6,11 @@ package struct SnippetBuilder: Sendable {
     package let terms: HighlightTerms
     package var open: String
     package var close: String
-    package var windowTokens = 16
+    /// Tokens in a snippet. Skipping text relies on windows that are at least three tokens long.
+    package let windowTokens = 16
+    /// Whether the scan may skip text where no query word can occur instead of tokenizing all of it. Only tests turn
+    /// it off, to compare the two.
+    package var skipsAhead = true
     /// Only the first this many matches compete for the window: enough to find a good one, bounded for huge files.
     static let candidateLimit = 64
     /// Matches are looked for in this many leading bytes; a file matching only later shows its start.
@@ -31,8 +35,9 @@ package struct SnippetBuilder: Sendable {
         bytes.withUnsafeBufferPointer { snippet(of: $0, isWhole: true) } ?? ""
     }
 
-    /// False when the snippet of a text cannot be found in these first bytes of it: some query word is nowhere in
-    /// them. A search then reads more of that text at once instead of in a second read.
+    /// False when these first bytes of a text lack some query word (in any spelling of its case, with no non-ASCII
+    /// byte that could fold into it): its snippet is then usually further in. A hint for reading more at once; the
+    /// builder still decides (a window may be complete without one of the words, for example two words of a prefix).
     package func mayComplete(inPrefix bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBufferPointer { buffer in queryWords.withBuffers { $0.mayHoldEveryWord(buffer) } }
     }
@@ -65,24 +70,18 @@ package struct SnippetBuilder: Sendable {
                 ).snippet
             }
             let restart = table.restartPoint(before: origin, after: 0, in: bytes) ?? 0
-            if let tokensSkipped = table.hasToken(before: restart, in: bytes) {
-                let outcome = scan(
-                    bytes,
-                    from: restart,
-                    tokensSkipped: tokensSkipped,
-                    isWhole: isWhole,
-                    jumps: true,
-                    table
-                )
-                if outcome != .needsFullScan { return outcome.snippet }
-            }
+            let outcome = scan(
+                bytes,
+                from: restart,
+                tokensSkipped: table.hasToken(before: restart, in: bytes),
+                isWhole: isWhole,
+                jumps: true,
+                table
+            )
+            if outcome != .needsFullScan { return outcome.snippet }
             return scan(bytes, from: 0, tokensSkipped: false, isWhole: isWhole, jumps: false, table).snippet
         }
     }
-
-    /// Whether the scan may skip text where no query word can occur instead of tokenizing all of it. Always on,
-    /// except in tests that compare the two.
-    package var skipsAhead = true
 
     private enum ScanOutcome: Equatable {
         case snippet(String)

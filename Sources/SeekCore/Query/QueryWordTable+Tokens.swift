@@ -1,0 +1,78 @@
+extension QueryWordTable.Buffers {
+    /// A place after `floor` where a scan can start so that at least two whole tokens precede the token at `origin`:
+    /// just after an ASCII separator with three token starts between it and `origin`, walking back; nil when the walk
+    /// reaches `floor` first. The bytes in `floor..<origin` must be ASCII, as they are before a place the lookout
+    /// (`firstPossibleMatch`) found, which stops at the first non-ASCII byte: a start after an ASCII separator then
+    /// cuts no token, the same tokens follow it as in a scan from the text's start.
+    func restartPoint(before origin: Int, after floor: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var tokenStarts = 0
+        var offset = origin - 1
+        while offset > floor {
+            let startsToken = isASCIIToken(bytes[offset]) && !isASCIIToken(bytes[offset - 1])
+            if startsToken {
+                tokenStarts += 1
+                if tokenStarts == 3 { return offset }
+            }
+            offset -= 1
+        }
+        return nil
+    }
+
+    /// Whether a token lies before `offset`; the bytes before it must be ASCII (see `restartPoint`).
+    func hasToken(before offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        UnsafeBufferPointer(rebasing: bytes[..<offset]).contains { isASCIIToken($0) }
+    }
+
+    private func isASCIIToken(_ byte: UInt8) -> Bool {
+        classes[Int(byte)] & QueryWordTable.ByteClass.asciiToken != 0
+    }
+
+    /// The next token at or after `cursor`, as unicode61 sees tokens; nil at `end`. ASCII bytes (most text) are
+    /// classified by one table lookup each, in a loop of their own for separators and for token characters.
+    func nextToken(in bytes: UnsafeBufferPointer<UInt8>, from cursor: inout Int, end: Int) -> Range<Int>? {
+        var start = -1
+        while cursor < end {
+            let byteClass = classes[Int(bytes[cursor])]
+            if byteClass & QueryWordTable.ByteClass.asciiToken != 0 {
+                start = cursor
+                cursor += 1
+                break
+            }
+            if byteClass & QueryWordTable.ByteClass.nonASCII == 0 {
+                cursor += 1
+                continue
+            }
+            let (scalar, length) = Self.decode(bytes, at: cursor)
+            if TextTokens.isTokenScalar(scalar) { start = cursor }
+            cursor += length
+            if start >= 0 { break }
+        }
+        guard start >= 0 else { return nil }
+        while cursor < end {
+            let byteClass = classes[Int(bytes[cursor])]
+            if byteClass & QueryWordTable.ByteClass.asciiToken != 0 {
+                cursor += 1
+                continue
+            }
+            if byteClass & QueryWordTable.ByteClass.nonASCII == 0 { return start..<cursor }
+            let (scalar, length) = Self.decode(bytes, at: cursor)
+            // Combining marks belong to the token they follow (the tokenizer drops them with the diacritics).
+            guard TextTokens.isTokenScalar(scalar) || scalar.properties.generalCategory == .nonspacingMark else {
+                return start..<cursor
+            }
+            cursor += length
+        }
+        return start..<min(cursor, end)
+    }
+
+    /// Decodes one scalar of valid UTF-8 (the text came from a Swift string), with its length in bytes.
+    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> (Unicode.Scalar, Int) {
+        let lead = bytes[index]
+        if lead < 0x80 { return (Unicode.Scalar(lead), 1) }
+        let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+        guard index + length <= bytes.count else { return (Unicode.Scalar(0xFFFD)!, 1) }
+        var value = UInt32(lead) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+        for offset in 1..<length { value = value << 6 | UInt32(bytes[index + offset] & 0x3F) }
+        return (Unicode.Scalar(value) ?? Unicode.Scalar(0xFFFD)!, length)
+    }
+}
