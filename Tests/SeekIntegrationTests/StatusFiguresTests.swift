@@ -58,8 +58,15 @@ struct StatusFiguresTests {
         }
     }
 
+    /// The bar is drawn from `status` answers while a pass runs. Each pass waits 100 ms per file here, so once the
+    /// watcher's pass has begun on the 40 new files, a pass stays running for about four seconds however loaded the
+    /// machine is: that one, or the reindex's, which supersedes it and inherits its work.
     @Test func reindexWaitDrawsAProgressBarOnATerminal() async throws {
-        try await withDaemon(files: Self.files(1000)) { (daemon: DaemonHarness) async throws in
+        try await withDaemon(files: Self.files(10), environment: ["SEEK_TEST_DELAY_PER_FILE_MS": "100"]) {
+            (daemon: DaemonHarness) async throws in
+            try await daemon.sync()
+            for index in 0..<40 { try daemon.write("changed\(index) common", to: "new/f\(index).txt") }
+            try await Faults.waitUntil("the watcher's pass") { try await daemon.status().pass.state == "running" }
             let seek = DaemonHarness.buildDirectory.appendingPathComponent("seek").path
             // Everything the terminal received is recorded, so a bar that was drawn and erased is still seen.
             let terminal = try await TerminalSession.start(
@@ -78,6 +85,7 @@ struct StatusFiguresTests {
                     try await terminal.screen().trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
                     "the bar is erased"
                 )
+                #expect(try await daemon.search("common", limit: 100).hits.count == 50)
                 await terminal.close()
             } catch {
                 await terminal.close()
