@@ -119,18 +119,6 @@ import Testing
 /// The scan skips text where no query word can occur; this compares it with a scan of every token from the start
 /// on generated texts (mixed case, diacritics, combining marks, non-ASCII separators, words cut by `_` and `.`).
 @Suite struct SnippetSkipAheadTests {
-    /// SplitMix64: the same texts on every run, so a failure can be reproduced.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var value = state
-            value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-            return value ^ (value >> 31)
-        }
-    }
-
     static let pieces = [
         "alpha", "Alpha", "ALPHA", "alphabet", "beta", "bet", "gamma", "café", "CAFÉ", "cafe\u{301}", "x", "w1",
         "日本", "naïve", "pad", "padding", "—", "é", "\u{301}", "alpha_beta", "alpha.beta",
@@ -145,7 +133,7 @@ import Testing
         round: Int,
         segments: ClosedRange<Int>,
         fillerWords: Int,
-        using generator: inout SeededGenerator
+        using generator: inout SplitMix64
     ) -> [UInt8] {
         var text = ""
         for segment in 0..<Int.random(in: segments, using: &generator) {
@@ -166,7 +154,7 @@ import Testing
         segments: ClosedRange<Int>,
         fillerWords: Int
     ) {
-        var generator = SeededGenerator(state: UInt64(truncatingIfNeeded: expression.utf8.count) &* 7919)
+        var generator = SplitMix64(seed: UInt64(truncatingIfNeeded: expression.utf8.count) &* 7919)
         let fast = SnippetBuilder(terms: HighlightTerms(expression: expression), open: "[", close: "]")
         var slow = fast
         slow.skipsAhead = false

@@ -53,7 +53,7 @@ struct LoadTests {
     }
 
     static func corpus() -> [String: String] {
-        var generator = SplitMix(seed: 7)
+        var generator = SeededRandom(seed: 7)
         var files: [String: String] = [:]
         for file in 0..<200 {
             files["load/doc\(file).txt"] = (0..<3000).map { _ in "w\(generator.next() % 30)" }.joined(separator: " ")

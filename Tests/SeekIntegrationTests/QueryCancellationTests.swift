@@ -11,7 +11,7 @@ import Testing
 struct QueryCancellationTests {
     /// 300 files of 20,000 words from a 40-word vocabulary: an FTS5 OR of 300 two-word phrases costs seconds.
     static func corpus() -> [String: String] {
-        var generator = SplitMix(seed: 42)
+        var generator = SeededRandom(seed: 42)
         var files: [String: String] = [:]
         for file in 0..<300 {
             var words: [String] = []
@@ -206,20 +206,5 @@ struct QueryCancellationTests {
                 latestAnswered = max(latestAnswered, id)
             }
         }
-    }
-}
-
-/// A small seeded generator, so the corpus is the same every run.
-struct SplitMix {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
     }
 }
