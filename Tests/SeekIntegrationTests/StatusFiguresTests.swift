@@ -58,24 +58,34 @@ struct StatusFiguresTests {
         }
     }
 
-    /// The bar is drawn from `status` answers while a pass runs. Each pass waits 100 ms per file here, so once the
-    /// watcher's pass has begun on the 40 new files, a pass stays running for about four seconds however loaded the
-    /// machine is: that one, or the reindex's, which supersedes it and inherits its work.
+    /// The bar is drawn from `status` answers while a pass runs. Each pass waits 150 ms per file here, so once the
+    /// watcher's pass has begun on the 40 new files, a pass stays running for about six seconds: that one, or the
+    /// reindex's, which supersedes it and inherits its work. The terminal (slow to start on a loaded machine) is
+    /// started first, its shell held at a FIFO, and `seek` is let go only once that pass is running.
     @Test func reindexWaitDrawsAProgressBarOnATerminal() async throws {
-        try await withDaemon(files: Self.files(10), environment: ["SEEK_TEST_DELAY_PER_FILE_MS": "100"]) {
+        try await withDaemon(files: Self.files(10), environment: ["SEEK_TEST_DELAY_PER_FILE_MS": "150"]) {
             (daemon: DaemonHarness) async throws in
             try await daemon.sync()
-            for index in 0..<40 { try daemon.write("changed\(index) common", to: "new/f\(index).txt") }
-            try await Faults.waitUntil("the watcher's pass") { try await daemon.status().pass.state == "running" }
+            let gate = daemon.directory + "/gate"
+            try #require(mkfifo(gate, 0o600) == 0)
             let seek = DaemonHarness.buildDirectory.appendingPathComponent("seek").path
             // Everything the terminal received is recorded, so a bar that was drawn and erased is still seen.
             let terminal = try await TerminalSession.start(
-                "exec '\(seek)' reindex --wait",
+                "read _ < '\(gate)'; exec '\(seek)' reindex --wait",
                 environment: ["SEEK_SOCKET": daemon.socketPath],
                 in: daemon.directory,
                 recording: true
             )
             do {
+                for index in 0..<40 { try daemon.write("changed\(index) common", to: "new/f\(index).txt") }
+                try await Faults.waitUntil("the watcher's pass") { try await daemon.status().pass.state == "running" }
+                // Opening the FIFO for writing succeeds once the shell waits at it; closing it lets the shell go on.
+                var opened: Int32 = -1
+                try await Faults.waitUntil("the terminal's shell at the gate") {
+                    opened = open(gate, O_WRONLY | O_NONBLOCK)
+                    return opened >= 0
+                }
+                close(opened)
                 let exit = try #require(try await terminal.waitForExit(timeout: .seconds(60)))
                 #expect(exit.status == 0)
                 #expect(exit.output.hasPrefix("indexed; generation "))
