@@ -103,7 +103,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SeekCoreTests",
-            dependencies: ["SeekCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "SeekCore", "SeekLocking", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             exclude: ["Fuzz"],
             swiftSettings: swiftSettings
         ),

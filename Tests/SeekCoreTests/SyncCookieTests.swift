@@ -1,6 +1,8 @@
 import Foundation
 import Glibc
+import Logging
 import SeekCore
+import SeekLocking
 import Testing
 
 /// `sync` cookies are created where other people may write (a root): nothing planted there may block seekd, be
@@ -61,6 +63,63 @@ struct SyncCookieTests {
             let kept = try String(contentsOfFile: target, encoding: .utf8)
             #expect(kept == "keep")
         }
+    }
+
+    /// A root deleted and made again before the watcher has read its old watch's removal: `watch(root)` still says
+    /// yes, and the cookie lands in the new directory, which the old watch never reports. The cookie is given up (the
+    /// caller rescans the root instead) and removed, rather than waited for until the sync times out.
+    @Test func cookieInARootWhoseWatchIsGoingIsGivenUp() async throws {
+        try await Self.withDirectory { directory in
+            let root = BytePath(directory + "/root")
+            #expect(mkdir(root.description, 0o700) == 0)
+            let watcher = InotifyWatcher(roots: [root], logger: Logger(label: "SyncCookieTests"))
+            // The watcher's thread is held in the delivery of the root's deletion, before it reads the removal. Only
+            // once: the root made again is reported too, through the watch on its parent.
+            let (deletions, deletion) = AsyncStream.makeStream(of: Void.self)
+            let held = Locked(false)
+            let release = DispatchSemaphore(value: 0)
+            watcher.onEvents { events in
+                guard events.contains(.changed(root)) else { return }
+                let heldBefore = held.withLock { held in
+                    defer { held = true }
+                    return held
+                }
+                guard !heldBefore else { return }
+                deletion.yield()
+                release.wait()
+            }
+            let running = Task { try await watcher.run() }
+            var released = false
+            defer { if !released { release.signal() } }
+            #expect(await watcher.watch(root))
+            #expect(rmdir(root.description) == 0)
+            var deletionSeen = deletions.makeAsyncIterator()
+            await deletionSeen.next()
+            #expect(mkdir(root.description, 0o700) == 0)
+            // A child task: the suite's time limit cancels it if it waits for an event that cannot come.
+            async let synced: Void = watcher.syncCookie(in: root)
+            try await Self.waitUntil { !Self.entries(of: root).isEmpty }
+            release.signal()
+            released = true
+            do {
+                try await synced
+                Issue.record("the sync answered, yet its cookie's event cannot have come")
+            } catch {
+                #expect(!(error is CancellationError))
+            }
+            #expect(Self.entries(of: root).isEmpty)
+            running.cancel()
+            try? await running.value
+        }
+    }
+
+    static func entries(of directory: BytePath) -> [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: directory.description)) ?? []
+    }
+
+    /// Polls a condition that another thread makes true (no event tells this test of it), within the suite's limit.
+    static func waitUntil(_ condition: () -> Bool) async throws {
+        while !condition() { try await Task.sleep(for: .milliseconds(1)) }
     }
 
     /// A root replaced by a symlink gets no cookie in the link's target.

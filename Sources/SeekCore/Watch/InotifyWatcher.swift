@@ -39,7 +39,21 @@ package final class InotifyWatcher: Service, Sendable {
         var overflowDeferrals = 0
         var overflowBackoff: Duration = .seconds(1)
         var lastOverflowRescan: ContinuousClock.Instant?
+
+        /// Stops counting the directories `isGone` picks as watched. A cookie waiting in one of them can no longer
+        /// come back through its watch (a root deleted and made again before its old watch's removal was read gets
+        /// its cookie in the new directory, which that watch never reports): its waiter is returned, to be failed,
+        /// so its `sync` rescans the root instead of waiting forever.
+        mutating func forgetWatches(where isGone: (BytePath) -> Bool) -> [CheckedContinuation<Void, any Error>] {
+            watched = watched.filter { !isGone($0) }
+            let lost = cookies.filter { isGone($0.key.parent) }
+            for cookie in lost.keys { cookies[cookie] = nil }
+            return Array(lost.values)
+        }
     }
+
+    /// A cookie's directory lost its watch before the cookie's event was read.
+    private struct CookieWatchLost: Error {}
 
     private let state = Locked(State())
     private let roots: [BytePath]
@@ -130,21 +144,33 @@ package final class InotifyWatcher: Service, Sendable {
         guard await watch(root) else { throw POSIXError(.ENOENT) }
         // The name being tried, for the cancellation handler (a taken name is given up for another).
         let attempt = CookieAttempt()
+        do {
+            try await waitForCookie(in: root, attempt: attempt)
+        } catch let lost as CookieWatchLost {
+            // The file may have been made before its watch's removal was read: no event will have the watcher remove it.
+            attempt.createdPath?.withCString { _ = unlink($0) }
+            throw lost
+        }
+    }
+
+    private func waitForCookie(in root: BytePath, attempt: CookieAttempt) async throws {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 for _ in 0..<Self.cookieAttempts {
                     let name = Self.cookieName()
                     let cookie = root.appending(name)
-                    attempt.path.withLock { $0 = cookie }
+                    attempt.state.withLock { $0 = (cookie, false) }
                     // Registered before the file exists: its event may come back at once.
-                    let registered = state.withLock { state -> Bool in
-                        if state.stopped || Task.isCancelled { return false }
+                    let refusal = state.withLock { state -> (any Error)? in
+                        if state.stopped || Task.isCancelled { return CancellationError() }
+                        // Its watch was removed since `watch(root)` said yes: nothing would report the cookie.
+                        guard state.watched.contains(root) else { return CookieWatchLost() }
                         state.cookies[cookie] = continuation
-                        return true
+                        return nil
                     }
-                    guard registered else { return continuation.resume(throwing: CancellationError()) }
+                    if let refusal { return continuation.resume(throwing: refusal) }
                     let code = Self.createCookieFile(named: name, in: root)
-                    if code == 0 { return }
+                    if code == 0 { return attempt.state.withLock { $0?.created = true } }
                     // Only whoever removes the waiter resumes it (the cancellation handler may have).
                     guard state.withLock({ $0.cookies.removeValue(forKey: cookie) }) != nil else { return }
                     if code == EEXIST { continue }
@@ -153,10 +179,12 @@ package final class InotifyWatcher: Service, Sendable {
                 continuation.resume(throwing: POSIXError(.EEXIST))
             }
         } onCancel: {
-            guard let cookie = attempt.path.withLock({ $0 }) else { return }
+            guard let (cookie, created) = attempt.state.withLock({ $0 }) else { return }
             let waiter = state.withLock { $0.cookies.removeValue(forKey: cookie) }
             waiter?.resume(throwing: CancellationError())
-            cookie.withCString { _ = unlink($0) }
+            // Never a name that was taken (EEXIST): that file is someone else's. One made after this look is removed
+            // by the watcher when its event comes without a waiter.
+            if created { cookie.withCString { _ = unlink($0) } }
         }
     }
 
@@ -416,7 +444,7 @@ package final class InotifyWatcher: Service, Sendable {
             logger.trace("watch removed", metadata: ["path": "\(directory)", "watch": "\(watch)"])
             directories[watch] = nil
             // The directory may be watched again already, under another descriptor.
-            if !directories.values.contains(directory) { state.withLock { _ = $0.watched.remove(directory) } }
+            if !directories.values.contains(directory) { forgetWatches { $0 == directory } }
             return
         }
         if name.isEmpty {
@@ -426,7 +454,7 @@ package final class InotifyWatcher: Service, Sendable {
                 // gets a watch of its own and nothing outside is reported under the old path.
                 _ = inotifytools_remove_watch_by_wd(watch)
                 directories[watch] = nil
-                state.withLock { state in state.watched = state.watched.filter { !$0.isWithin(directory) } }
+                forgetWatches { $0.isWithin(directory) }
             }
             events.append(.changed(directory))
             if roots.contains(directory) { watchForReturn(of: directory, rootParents: &rootParents) }
@@ -443,7 +471,7 @@ package final class InotifyWatcher: Service, Sendable {
                     directories[descriptor] = nil
                 }
             }
-            state.withLock { state in state.watched = state.watched.filter { !$0.isWithin(path) } }
+            forgetWatches { $0.isWithin(path) }
         }
         if name.starts(with: Self.cookiePrefix) {
             let waiter = state.withLock { $0.cookies.removeValue(forKey: path) }
@@ -459,6 +487,11 @@ package final class InotifyWatcher: Service, Sendable {
         } else {
             events.append(.changed(path))
         }
+    }
+
+    private func forgetWatches(where isGone: (BytePath) -> Bool) {
+        let lost = state.withLock { $0.forgetWatches(where: isGone) }
+        for waiter in lost { waiter.resume(throwing: CookieWatchLost()) }
     }
 
     /// Events were dropped: only a rescan comparing stat data can tell what changed. Rescans are spaced out with a
@@ -541,7 +574,11 @@ package final class InotifyWatcher: Service, Sendable {
     }
 }
 
-/// The cookie path a `sync` is trying, shared with its cancellation handler.
+/// The cookie path a `sync` is trying and whether it made that file, shared with its cancellation handler.
 private final class CookieAttempt: Sendable {
-    let path = Locked<BytePath?>(nil)
+    let state = Locked<(path: BytePath, created: Bool)?>(nil)
+
+    var createdPath: BytePath? {
+        state.withLock { $0.flatMap { $0.created ? $0.path : nil } }
+    }
 }
