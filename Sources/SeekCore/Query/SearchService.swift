@@ -37,11 +37,8 @@ package struct SearchService: Sendable {
     /// on another reader (the other core), so an answer past the budget costs the slower of the two instead of both
     /// in turn. That matters because SQLite does not check for interrupts while it expands a prefix term: an
     /// interrupted ranking of `stat*` on the kernel tree ran on ~90 ms past its budget, and the fallback expanded the
-    /// same prefix again (keystroke p99 104 ms there). The first matches are held back until the budget is spent, and
-    /// the ranking runs on until then or until they are in, whichever is later: a ranking that finishes meanwhile
-    /// still answers. A ranking done within `hedgeDelay` (most queries) costs nothing extra; the hedge is cancelled,
-    /// and awaited, with the race. Two tasks and no timer task of their own: each task a search starts costs every
-    /// search time (about 0.04 ms of a rare word's 2 ms, measured).
+    /// same prefix again (keystroke p99 104 ms there). A ranking done within `hedgeDelay` (most queries) costs nothing
+    /// extra; the hedge is cancelled, and awaited, with the race.
     private func rankWithinBudget(
         _ request: SearchRequest,
         expression: String,
@@ -60,25 +57,46 @@ package struct SearchService: Sendable {
         let hedgeDelay = rankingBudget / 4
         enum Outcome: Sendable {
             case ranked(Hits)
+            case budgetSpent
             case firstMatches(Hits)
         }
         return try await withThrowingTaskGroup(of: Outcome.self) { group in
-            let started = ContinuousClock.now
-            group.addTask { .ranked(try await rank()) }
             group.addTask {
-                try await Task.sleep(until: started + hedgeDelay)
-                let first = try await store.pool.read { db in
-                    try Self.run(request, expression: expression, ranked: false, builder: builder, db: db)
+                // The ranking races its budget in a group of its own: a loser there is cancelled and awaited.
+                try await withThrowingTaskGroup(of: Outcome.self) { race in
+                    race.addTask { .ranked(try await rank()) }
+                    race.addTask {
+                        try await Task.sleep(for: rankingBudget)
+                        return .budgetSpent
+                    }
+                    defer { race.cancelAll() }
+                    return try await race.next() ?? .budgetSpent
                 }
-                try await Task.sleep(until: started + rankingBudget)
-                return .firstMatches(first)
+            }
+            group.addTask {
+                try await Task.sleep(for: hedgeDelay)
+                return .firstMatches(
+                    try await store.pool.read { db in
+                        try Self.run(request, expression: expression, ranked: false, builder: builder, db: db)
+                    }
+                )
             }
             defer { group.cancelAll() }
-            switch try await group.next() {
-            case .ranked(let hits): return (hits, true)
-            case .firstMatches(let hits): return (hits, false)
-            case nil: throw CancellationError()
+            var first: Hits?
+            var budgetSpent = false
+            while let outcome = try await group.next() {
+                switch outcome {
+                case .ranked(let hits):
+                    return (hits, true)
+                case .firstMatches(let hits):
+                    if budgetSpent { return (hits, false) }
+                    first = hits
+                case .budgetSpent:
+                    if let first { return (first, false) }
+                    budgetSpent = true
+                }
             }
+            throw CancellationError()
         }
     }
 
