@@ -6,8 +6,9 @@ import SeekLocking
 import Testing
 
 /// `sync` cookies are created where other people may write (a root): nothing planted there may block seekd, be
-/// written through, or be guessed in advance.
-@Suite(.timeLimit(.minutes(1)))
+/// written through, or be guessed in advance. Serialized: libinotifytools is one inotify instance per process, so two
+/// watchers at once would read each other's events.
+@Suite(.serialized, .timeLimit(.minutes(1)))
 struct SyncCookieTests {
     static func withDirectory(_ body: (String) async throws -> Void) async throws {
         try await withTemporaryDirectoryAsync { try await body($0.description) }
@@ -89,16 +90,23 @@ struct SyncCookieTests {
                 release.wait()
             }
             let running = Task { try await watcher.run() }
+            defer { running.cancel() }
             var released = false
             defer { if !released { release.signal() } }
-            #expect(await watcher.watch(root))
+            try #require(await watcher.watch(root))
             #expect(rmdir(root.description) == 0)
             var deletionSeen = deletions.makeAsyncIterator()
             await deletionSeen.next()
             #expect(mkdir(root.description, 0o700) == 0)
-            // A child task: the suite's time limit cancels it if it waits for an event that cannot come.
-            async let synced: Void = watcher.syncCookie(in: root)
-            try await Self.waitUntil { !Self.entries(of: root).isEmpty }
+            // A child task: the suite's time limit cancels it if it waits for an event that cannot come. Where the
+            // new directory got another inode number, the sync gives up at once (it is not the watched directory);
+            // where the old number was reused, it writes its cookie and must give up once the removal is read.
+            let finished = Locked(false)
+            async let synced: Void = {
+                defer { finished.withLock { $0 = true } }
+                try await watcher.syncCookie(in: root)
+            }()
+            try await Self.waitUntil { finished.withLock { $0 } || !Self.entries(of: root).isEmpty }
             release.signal()
             released = true
             do {
@@ -108,6 +116,34 @@ struct SyncCookieTests {
                 #expect(!(error is CancellationError))
             }
             #expect(Self.entries(of: root).isEmpty)
+            running.cancel()
+            try? await running.value
+        }
+    }
+
+    /// A root deleted while something still holds it (a shell's working directory, an open descriptor) keeps its
+    /// watch until that reference goes: only then does the kernel report the removal. A root made again meanwhile is
+    /// another directory, which that watch never reports. The sync gives up on the root rather than wait (its caller
+    /// rescans it), and the root is watched afresh: the next sync's cookie comes back.
+    @Test func rootMadeAgainWhileTheOldOneIsHeldIsWatchedAfresh() async throws {
+        try await Self.withDirectory { directory in
+            let root = BytePath(directory + "/root")
+            #expect(mkdir(root.description, 0o700) == 0)
+            let watcher = InotifyWatcher(roots: [root], logger: Logger(label: "SyncCookieTests"))
+            watcher.onEvents { _ in }
+            let running = Task { try await watcher.run() }
+            defer { running.cancel() }
+            try #require(await watcher.watch(root))
+            let held = open(root.description, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            #expect(held >= 0)
+            #expect(rmdir(root.description) == 0)
+            #expect(mkdir(root.description, 0o700) == 0)
+            await #expect(throws: (any Error).self) { try await watcher.syncCookie(in: root) }
+            #expect(Self.entries(of: root).isEmpty)
+            #expect(await watcher.watch(root))
+            try await watcher.syncCookie(in: root)
+            #expect(Self.entries(of: root).isEmpty)
+            close(held)
             running.cancel()
             try? await running.value
         }

@@ -194,6 +194,23 @@ struct LiveIndexTests {
         }
     }
 
+    /// `rm -r` of a root a shell is in, then a fresh clone in its place: the kernel reports the old root's removal
+    /// only once nothing holds it, so until then its watch is on a directory that is gone.
+    @Test func rootMadeAgainWhileTheOldOneIsHeldIsIndexed() async throws {
+        try await withDaemon(files: ["r.txt": "rooted"]) { (daemon: DaemonHarness) async throws in
+            try await daemon.sync()
+            let held = open(daemon.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            #expect(held >= 0)
+            defer { close(held) }
+            try FileManager.default.removeItem(atPath: daemon.root)
+            try daemon.write("regrown while held", to: "again.txt")
+            #expect(try await daemon.paths("regrown") == [daemon.root + "/again.txt"])
+            #expect(try await daemon.paths("rooted").isEmpty)
+            try daemon.write("later sprout", to: "later.txt")
+            #expect(try await daemon.paths("sprout") == [daemon.root + "/later.txt"])
+        }
+    }
+
     @Test func rootMovedAwayAndMadeAgainIsWatchedAfresh() async throws {
         try await withDaemon(files: ["old.txt": "before the move"]) { (daemon: DaemonHarness) async throws in
             try await daemon.sync()

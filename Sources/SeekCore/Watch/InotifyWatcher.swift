@@ -31,6 +31,10 @@ package final class InotifyWatcher: Service, Sendable {
         var watched: Set<BytePath> = []
         var unwatched: Set<BytePath> = []
         var cookies: [BytePath: CheckedContinuation<Void, any Error>] = [:]
+        /// The directory each root's watch was set on. A root deleted while something still holds it (a shell's
+        /// working directory) keeps its watch until that reference goes, and a root made again meanwhile is another
+        /// directory under the same path: a cookie must not be written there (see `createCookieFile`).
+        var rootIdentities: [BytePath: DirectoryIdentity] = [:]
         var stopped = false
         var warnedAboutLimit = false
         var warnedAboutLongPath = false
@@ -46,6 +50,7 @@ package final class InotifyWatcher: Service, Sendable {
         /// so its `sync` rescans the root instead of waiting forever.
         mutating func forgetWatches(where isGone: (BytePath) -> Bool) -> [CheckedContinuation<Void, any Error>] {
             watched = watched.filter { !isGone($0) }
+            rootIdentities = rootIdentities.filter { !isGone($0.key) }
             let lost = cookies.filter { isGone($0.key.parent) }
             for cookie in lost.keys { cookies[cookie] = nil }
             return Array(lost.values)
@@ -146,10 +151,11 @@ package final class InotifyWatcher: Service, Sendable {
         let attempt = CookieAttempt()
         do {
             try await waitForCookie(in: root, attempt: attempt)
-        } catch let lost as CookieWatchLost {
-            // The file may have been made before its watch's removal was read: no event will have the watcher remove it.
+        } catch {
+            // A cookie this sync made may come back through no watch (its directory's watch was lost, or it was made
+            // just after a cancellation looked for it): removed here, since nothing else would. The name is ours.
             attempt.createdPath?.withCString { _ = unlink($0) }
-            throw lost
+            throw error
         }
     }
 
@@ -161,19 +167,28 @@ package final class InotifyWatcher: Service, Sendable {
                     let cookie = root.appending(name)
                     attempt.state.withLock { $0 = (cookie, false) }
                     // Registered before the file exists: its event may come back at once.
-                    let refusal = state.withLock { state -> (any Error)? in
-                        if state.stopped || Task.isCancelled { return CancellationError() }
+                    let registration = state.withLock { state -> Result<DirectoryIdentity?, any Error> in
+                        if state.stopped || Task.isCancelled { return .failure(CancellationError()) }
                         // Its watch was removed since `watch(root)` said yes: nothing would report the cookie.
-                        guard state.watched.contains(root) else { return CookieWatchLost() }
+                        guard state.watched.contains(root) else { return .failure(CookieWatchLost()) }
                         state.cookies[cookie] = continuation
-                        return nil
+                        return .success(state.rootIdentities[root])
                     }
-                    if let refusal { return continuation.resume(throwing: refusal) }
-                    let code = Self.createCookieFile(named: name, in: root)
+                    let identity: DirectoryIdentity?
+                    switch registration {
+                    case .success(let watchedIdentity): identity = watchedIdentity
+                    case .failure(let refusal): return continuation.resume(throwing: refusal)
+                    }
+                    let code = Self.createCookieFile(named: name, in: root, watchedAs: identity)
                     if code == 0 { return attempt.state.withLock { $0?.created = true } }
                     // Only whoever removes the waiter resumes it (the cancellation handler may have).
                     guard state.withLock({ $0.cookies.removeValue(forKey: cookie) }) != nil else { return }
                     if code == EEXIST { continue }
+                    if code == ESTALE {
+                        // The watch is on a directory that is gone: dropped, so the caller's rescan watches the new one.
+                        forgetWatches { $0 == root }
+                        return continuation.resume(throwing: CookieWatchLost())
+                    }
                     return continuation.resume(throwing: POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO))
                 }
                 continuation.resume(throwing: POSIXError(.EEXIST))
@@ -200,11 +215,21 @@ package final class InotifyWatcher: Service, Sendable {
 
     /// Creates the cookie file `name` in `root`; 0 or the `errno` of the failure. Never follows a symlink (neither a
     /// root replaced by one nor one planted under the name), never opens what is already there (`O_EXCL`: a FIFO
-    /// planted under the name gives EEXIST rather than an open that blocks until someone reads it).
-    package static func createCookieFile(named name: [UInt8], in root: BytePath) -> Int32 {
+    /// planted under the name gives EEXIST rather than an open that blocks until someone reads it). ESTALE, and no
+    /// file, when `root` is no longer the directory `watchedAs` names (the one its watch is on).
+    package static func createCookieFile(
+        named name: [UInt8],
+        in root: BytePath,
+        watchedAs identity: DirectoryIdentity? = nil
+    ) -> Int32 {
         let directory = root.withCString { open($0, NoFollowOpen.pathOnly | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
         guard directory >= 0 else { return errno }
         defer { close(directory) }
+        if let identity {
+            var info = stat()
+            guard fstat(directory, &info) == 0 else { return errno }
+            guard DirectoryIdentity(info) == identity else { return ESTALE }
+        }
         let flags = O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC
         let file = BytePath(name).withCString { openat(directory, $0, flags, 0o600) }
         guard file >= 0 else { return errno }
@@ -379,9 +404,12 @@ package final class InotifyWatcher: Service, Sendable {
             let watch = name.withCString { inotifytools_wd_from_filename($0) }
             if watch >= 0 { directories[watch] = directory }
             logger.trace("watch added", metadata: ["path": "\(directory)", "watch": "\(watch)"])
+            // Taken just after the watch was set: a root replaced in between would be taken for the watched one.
+            let identity = roots.contains(directory) ? FileStatus.of(directory).map(DirectoryIdentity.init) : nil
             state.withLock { state in
                 state.watched.insert(directory)
                 state.unwatched.remove(directory)
+                if let identity { state.rootIdentities[directory] = identity }
             }
             return true
         }
