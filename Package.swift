@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(
             name: "SeekCoreTests",
             dependencies: [
-                "SeekCore", "SeekLocking", .product(name: "GRDB", package: "GRDB.swift"),
+                "SeekCore", "SeekLocking", "SeekTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fuzz"],

@@ -3,6 +3,7 @@ import Glibc
 import Logging
 import SeekCore
 import SeekLocking
+import SeekTestSupport
 import Testing
 
 /// `sync` cookies are created where other people may write (a root): nothing planted there may block seekd, be
@@ -106,7 +107,9 @@ struct SyncCookieTests {
                 defer { finished.withLock { $0 = true } }
                 try await watcher.syncCookie(in: root)
             }()
-            try await Self.waitUntil { finished.withLock { $0 } || !Self.entries(of: root).isEmpty }
+            try await repeatUntil("the sync's cookie or its answer") {
+                finished.withLock { $0 } || !Self.entries(of: root).isEmpty
+            }
             release.signal()
             released = true
             do {
@@ -151,11 +154,6 @@ struct SyncCookieTests {
 
     static func entries(of directory: BytePath) -> [String] {
         (try? FileManager.default.contentsOfDirectory(atPath: directory.description)) ?? []
-    }
-
-    /// Polls a condition that another thread makes true (no event tells this test of it), within the suite's limit.
-    static func waitUntil(_ condition: () -> Bool) async throws {
-        while !condition() { try await Task.sleep(for: .milliseconds(1)) }
     }
 
     /// A root replaced by a symlink gets no cookie in the link's target.

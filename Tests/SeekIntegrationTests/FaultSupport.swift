@@ -163,20 +163,6 @@ enum Faults {
         return (field("VmRSS"), field("VmHWM"))
     }
 
-    /// Polls `condition` until it holds or `timeout` passes (then throws): for waits no `sync` can express, such as
-    /// "the pass has seen N files" before a SIGKILL.
-    static func waitUntil(
-        _ what: String,
-        timeout: Duration = .seconds(20),
-        _ condition: () async throws -> Bool
-    ) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else { throw DaemonHarness.Failure("timed out waiting for \(what)") }
-            try await Task.sleep(for: .milliseconds(2))
-        }
-    }
-
     /// Runs `seekd` with `arguments` and returns how it ended; one that is still running after 20 s is killed and
     /// reported as a failure (it was expected to refuse to start). Give `--socket` and `--index` in a temporary
     /// directory: a seekd that does start must not touch the user's own index.

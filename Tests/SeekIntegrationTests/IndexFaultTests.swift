@@ -157,7 +157,7 @@ struct KillFaultTests {
                 current = try await first.restart(environment: environment)
                 let daemon = current
                 if mode < 3 {
-                    try await Faults.waitUntil("kill point \(mode) at \(limit)") {
+                    try await repeatUntil("kill point \(mode) at \(limit)") {
                         let status = try await daemon.status()
                         let reached = [status.contentReads ?? 0, status.pass.done, status.files][mode] >= limit
                         return reached || status.passes.completed > 0

@@ -42,7 +42,7 @@ struct WatchExhaustionFaultTests {
         let status = try await Faults.withNamespaceSetting(of: daemon.pid, "max_inotify_watches", 1) {
             for name in ["late1", "late2"] { rename(staging + "/" + name, daemon.root + "/" + name) }
             var status = try await daemon.status()
-            try await Faults.waitUntil("the new directories' watches to be refused", timeout: .seconds(20)) {
+            try await repeatUntil("the new directories' watches to be refused", timeout: .seconds(20)) {
                 status = try await daemon.status()
                 return status.watchErrors >= 3
             }
@@ -99,7 +99,7 @@ struct InotifyStartFaultTests {
         try daemon.write("appears without a sync", to: "sub/new.txt")
         // Neither an event nor a sync: only the periodic rescan (every 5 s) can find it.
         let started = ContinuousClock.now
-        try await Faults.waitUntil("the periodic rescan", timeout: .seconds(20)) {
+        try await repeatUntil("the periodic rescan", timeout: .seconds(20)) {
             try await daemon.searchNow("appears").hits.count == 1
         }
         print(
@@ -141,7 +141,7 @@ struct DiskFullFaultTests {
                 try daemon.write("bulkword " + words.joined(separator: " "), to: "bulk/d\(directory)/f\(index).txt")
             }
         }
-        try await Faults.waitUntil("indexing to fail", timeout: .seconds(60)) {
+        try await repeatUntil("indexing to fail", timeout: .seconds(60)) {
             try await daemon.status().lastError != nil
         }
         let failing = try await daemon.status()

@@ -78,10 +78,10 @@ struct StatusFiguresTests {
             )
             do {
                 for index in 0..<40 { try daemon.write("changed\(index) common", to: "new/f\(index).txt") }
-                try await Faults.waitUntil("the watcher's pass") { try await daemon.status().pass.state == "running" }
+                try await repeatUntil("the watcher's pass") { try await daemon.status().pass.state == "running" }
                 // Opening the FIFO for writing succeeds once the shell waits at it; closing it lets the shell go on.
                 var opened: Int32 = -1
-                try await Faults.waitUntil("the terminal's shell at the gate") {
+                try await repeatUntil("the terminal's shell at the gate") {
                     opened = open(gate, O_WRONLY | O_NONBLOCK)
                     return opened >= 0
                 }
