@@ -152,8 +152,8 @@ package final class InotifyWatcher: Service, Sendable {
         do {
             try await waitForCookie(in: root, attempt: attempt)
         } catch {
-            // A cookie this sync made may come back through no watch (its directory's watch was lost, or it was made
-            // just after a cancellation looked for it): removed here, since nothing else would. The name is ours.
+            // A cookie this sync made, on every failure path (cancelled, its directory's watch lost): nothing else
+            // would remove it. Never a name that was taken (EEXIST): that file is someone else's.
             attempt.createdPath?.withCString { _ = unlink($0) }
             throw error
         }
@@ -194,12 +194,10 @@ package final class InotifyWatcher: Service, Sendable {
                 continuation.resume(throwing: POSIXError(.EEXIST))
             }
         } onCancel: {
-            guard let (cookie, created) = attempt.state.withLock({ $0 }) else { return }
+            // The file, if this sync made it, is removed by `syncCookie` once the continuation has thrown.
+            guard let cookie = attempt.state.withLock({ $0?.path }) else { return }
             let waiter = state.withLock { $0.cookies.removeValue(forKey: cookie) }
             waiter?.resume(throwing: CancellationError())
-            // Never a name that was taken (EEXIST): that file is someone else's. One made after this look is removed
-            // by the watcher when its event comes without a waiter.
-            if created { cookie.withCString { _ = unlink($0) } }
         }
     }
 
@@ -228,7 +226,7 @@ package final class InotifyWatcher: Service, Sendable {
         if let identity {
             var info = stat()
             guard fstat(directory, &info) == 0 else { return errno }
-            guard DirectoryIdentity(info) == identity else { return ESTALE }
+            guard DirectoryIdentity(FileStatus(info)) == identity else { return ESTALE }
         }
         let flags = O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC
         let file = BytePath(name).withCString { openat(directory, $0, flags, 0o600) }
