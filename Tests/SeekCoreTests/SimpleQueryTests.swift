@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SeekTestSupport
 import Testing
 
 @testable import SeekCore
@@ -146,7 +147,7 @@ import Testing
     }
 
     @Test func acceptsFourKilobytesOfRandomJunk() throws {
-        var random = SplitMix64(seed: 0x5EEC)
+        var random = SeededRandom(seed: 0x5EEC)
         let corpus = try Self.makeCorpus()
         try corpus.read { db in
             for _ in 0..<300 {
@@ -156,7 +157,7 @@ import Testing
     }
 
     @Test func acceptsRandomUnicode() throws {
-        var random = SplitMix64(seed: 0xC0FFEE)
+        var random = SeededRandom(seed: 0xC0FFEE)
         let corpus = try Self.makeCorpus()
         try corpus.read { db in
             for _ in 0..<2_000 {
@@ -170,7 +171,7 @@ import Testing
     }
 
     @Test func acceptsInvalidUTF8() throws {
-        var random = SplitMix64(seed: 0xBAD)
+        var random = SeededRandom(seed: 0xBAD)
         let corpus = try Self.makeCorpus()
         try corpus.read { db in
             for _ in 0..<1_000 {
@@ -188,7 +189,7 @@ import Testing
     /// The translation is one pass over the bytes: ten times the input costs about ten times the time, never the
     /// square (the absolute cost of 4 KiB is the benchmark's business, not a unit test's on a shared machine).
     @Test func translationTimeGrowsLinearlyWithTheInput() {
-        var random = SplitMix64(seed: 42)
+        var random = SeededRandom(seed: 42)
         let small = Self.junk(bytes: 4_096, using: &random)
         let large = String(repeating: small, count: 10)
         let clock = ContinuousClock()
@@ -328,7 +329,7 @@ import Testing
     }
 
     /// Up to `bytes` UTF-8 bytes of query syntax, FTS5 syntax, words and arbitrary scalars.
-    static func junk(bytes: Int, using random: inout SplitMix64) -> String {
+    static func junk(bytes: Int, using random: inout SeededRandom) -> String {
         let pieces = [
             "\"", "\"", "-", "-", " ", " ", " ", "*", "(", ")", "^", ":", "+", "{", "}", ".", "_", ",", "'", "\t",
             "\n", "\u{0}", "\u{1}", "AND", "OR", "NOT", "NEAR(", "NEAR/2", "body:", "name:", "--", "\"\"", "a", "b",
@@ -350,7 +351,7 @@ import Testing
     }
 
     /// A scalar from the ranges most likely to trouble a tokenizer or a parser, or from anywhere.
-    static func randomScalar(using random: inout SplitMix64) -> Unicode.Scalar {
+    static func randomScalar(using random: inout SeededRandom) -> Unicode.Scalar {
         let ranges: [ClosedRange<UInt32>] = [
             0x00...0x7F, 0x80...0xFF, 0x300...0x36F, 0x590...0x6FF, 0x200B...0x202E, 0x4E00...0x9FFF,
             0xAC00...0xD7A3, 0xE000...0xF8FF, 0xFE00...0xFE0F, 0xFFF0...0xFFFF, 0x1F300...0x1FAFF,

@@ -1,5 +1,6 @@
 import Foundation
 import SeekCore
+import SeekTestSupport
 import Testing
 
 @Suite struct SnippetBuilderTests {
@@ -133,7 +134,7 @@ import Testing
         round: Int,
         segments: ClosedRange<Int>,
         fillerWords: Int,
-        using generator: inout SplitMix64
+        using generator: inout SeededRandom
     ) -> [UInt8] {
         var text = ""
         for segment in 0..<Int.random(in: segments, using: &generator) {
@@ -154,7 +155,7 @@ import Testing
         segments: ClosedRange<Int>,
         fillerWords: Int
     ) {
-        var generator = SplitMix64(seed: UInt64(truncatingIfNeeded: expression.utf8.count) &* 7919)
+        var generator = SeededRandom(seed: UInt64(truncatingIfNeeded: expression.utf8.count) &* 7919)
         let fast = SnippetBuilder(terms: HighlightTerms(expression: expression), open: "[", close: "]")
         var slow = fast
         slow.skipsAhead = false

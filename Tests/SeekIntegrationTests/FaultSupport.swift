@@ -193,21 +193,6 @@ final class ProcessID: Sendable {
     let value = Locked<pid_t>(0)
 }
 
-/// SplitMix64: a seeded generator, so a failing run can be replayed.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
-    }
-}
-
 extension DaemonHarness {
     /// A search that does not wait for the index (for a daemon that cannot finish a pass).
     func searchNow(_ query: String, limit: Int = 1000, paths: [String]? = nil) async throws -> SearchResult {
