@@ -6,7 +6,7 @@ package enum IndexSchema {
     package static let version: Int32 = 1
 
     /// bm25 weights for the FTS columns (name, path, body): a match in the file name ranks above a mention.
-    package static let rankWeights = "10.0, 2.0, 1.0"
+    static let rankColumnWeights: [Double] = [10, 2, 1]
 
     static let statements = [
         """

@@ -92,6 +92,7 @@ package final class IndexStore: Sendable {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try MatchRank.register(in: db)
         }
         // Private before SQLite opens it (after `inspect`, which refused anything that is not an index).
         try restrictFileModes(path)

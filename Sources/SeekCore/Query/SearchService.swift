@@ -200,20 +200,17 @@ package struct SearchService: Sendable {
     {
         // FTS5's bm25 normalizes by the length of the whole row, so a long file whose name matches would lose to
         // short files that mention the words, and a binary file (no body) would beat its source. Files whose name
-        // holds every query word get a 4x boost and files found by name only (binary, too large) are halved; for
-        // `fts5` syntax the user's expression is used as is.
-        let boost =
-            request.syntax == .simple
-            ? "(CASE WHEN files.id IN (SELECT rowid FROM fts WHERE fts MATCH ?) THEN 4.0 ELSE 1.0 END)" : "1.0"
+        // holds every query word get a 4x boost (`MatchRank`) and files found by name only (binary, too large) are
+        // halved; for `fts5` syntax the user's expression is ranked as is.
+        let boostsName = request.syntax == .simple
         var sql = """
             SELECT files.id, files.path, files.size, files.mtime_ns,
-                bm25(fts, \(IndexSchema.rankWeights)) * \(boost)
+                \(MatchRank.name)(fts, \(boostsName ? 1 : 0))
                     * (CASE files.content_state WHEN 0 THEN 1.0 ELSE 0.5 END) AS rank
             FROM fts CROSS JOIN files ON files.id = fts.rowid
             WHERE fts MATCH ?
             """
-        var arguments: StatementArguments = request.syntax == .simple ? ["{name} : (\(expression))"] : []
-        arguments += [expression]
+        var arguments: StatementArguments = [expression]
         if let scopes = request.scopes {
             let conditions = scopes.map { _ in "files.path = ? OR (files.path >= ? AND files.path < ?)" }
             sql += " AND (" + conditions.joined(separator: " OR ") + ")"

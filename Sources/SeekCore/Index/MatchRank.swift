@@ -1,0 +1,148 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// `seek_rank(fts, boost_name)`: FTS5's bm25 (same weights, same formula), without the extra passes over the index
+/// that ranking cost before.
+///
+/// bm25 runs every phrase of the query a second time over the whole index to count the rows that hold it (its
+/// inverse document frequency), and the name boost ran the query a third time on the name column. For a rare
+/// identifier on the kernel tree those passes were two thirds of the SQL, and for a one-letter prefix they expanded
+/// the prefix again. Here:
+/// - a query of one phrase skips the count: its frequency is the same for every row, so it scales every score
+///   alike and changes no order (the scores are then bm25's divided by that factor);
+/// - with `boost_name` nonzero, a row whose name (column 0) holds every phrase the row matches scores 4x, read
+///   from the row's own phrase instances. Excluded phrases match no row they are in, and every included phrase
+///   has an instance in every row, so this is "the name holds every query word" without a second `MATCH`.
+///
+/// Lower is better, as with bm25. The function is registered on every connection of the pool.
+package enum MatchRank {
+    package static let name = "seek_rank"
+
+    /// Registers the function on `db`; FTS5 keeps it for the connection's lifetime.
+    static func register(in db: Database) throws {
+        let api = UnsafeMutablePointer(mutating: FTS5.api(db))
+        let code = api.pointee.xCreateFunction(api, name, nil, rank, nil)
+        guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code)) }
+    }
+
+    /// bm25's parameters, and the weights of the columns (name, path, body): `IndexSchema.rankWeights`.
+    private static let k1 = 1.2
+    private static let b = 0.75
+    private static let weights = IndexSchema.rankColumnWeights
+    private static let nameBoost = 4.0
+
+    /// What a query's rows share, computed on its first row and kept by FTS5 until the statement ends.
+    private final class QueryStatistics {
+        let averageLength: Double
+        let inverseFrequencies: [Double]
+        /// The current row's weighted count of each phrase, and whether the name holds it: buffers reused row
+        /// after row.
+        var frequencies: [Double]
+        var inName: [Bool]
+
+        init(averageLength: Double, inverseFrequencies: [Double]) {
+            self.averageLength = averageLength
+            self.inverseFrequencies = inverseFrequencies
+            self.frequencies = Array(repeating: 0, count: inverseFrequencies.count)
+            self.inName = Array(repeating: false, count: inverseFrequencies.count)
+        }
+
+        func startRow() {
+            for index in frequencies.indices {
+                frequencies[index] = 0
+                inName[index] = false
+            }
+        }
+    }
+
+    private static let rank: fts5_extension_function = { api, fts, context, argumentCount, arguments in
+        guard let api, let fts else { return }
+        let boostsName = argumentCount > 0 && sqlite3_value_int(arguments![0]) != 0
+        let statistics: QueryStatistics
+        if let stored = api.pointee.xGetAuxdata(fts, 0) {
+            statistics = Unmanaged<QueryStatistics>.fromOpaque(stored).takeUnretainedValue()
+        } else {
+            var code = SQLITE_OK
+            guard let computed = makeStatistics(api: api, fts: fts, code: &code) else {
+                sqlite3_result_error_code(context, code)
+                return
+            }
+            statistics = computed
+            let retained = Unmanaged.passRetained(computed).toOpaque()
+            code = api.pointee.xSetAuxdata(fts, retained) { stored in
+                if let stored { Unmanaged<QueryStatistics>.fromOpaque(stored).release() }
+            }
+            guard code == SQLITE_OK else {
+                sqlite3_result_error_code(context, code)
+                return
+            }
+        }
+
+        var instanceCount: Int32 = 0
+        var code = api.pointee.xInstCount(fts, &instanceCount)
+        statistics.startRow()
+        var instance: Int32 = 0
+        while code == SQLITE_OK && instance < instanceCount {
+            var phrase: Int32 = 0
+            var column: Int32 = 0
+            var offset: Int32 = 0
+            code = api.pointee.xInst(fts, instance, &phrase, &column, &offset)
+            if code == SQLITE_OK {
+                let column = Int(column)
+                statistics.frequencies[Int(phrase)] += column < weights.count ? weights[column] : 1
+                if column == 0 { statistics.inName[Int(phrase)] = true }
+            }
+            instance += 1
+        }
+        var rowLength: Int32 = 0
+        if code == SQLITE_OK { code = api.pointee.xColumnSize(fts, -1, &rowLength) }
+        guard code == SQLITE_OK else {
+            sqlite3_result_error_code(context, code)
+            return
+        }
+        let lengthFactor = k1 * (1 - b + b * Double(rowLength) / statistics.averageLength)
+        var score = 0.0
+        var matchedPhrases = 0
+        var phrasesInName = 0
+        for (index, frequency) in statistics.frequencies.enumerated() where frequency > 0 {
+            score += statistics.inverseFrequencies[index] * ((frequency * (k1 + 1)) / (frequency + lengthFactor))
+            matchedPhrases += 1
+            if statistics.inName[index] { phrasesInName += 1 }
+        }
+        let nameHoldsEveryPhrase = boostsName && matchedPhrases > 0 && phrasesInName == matchedPhrases
+        sqlite3_result_double(context, -score * (nameHoldsEveryPhrase ? nameBoost : 1))
+    }
+
+    /// The average row length and each phrase's inverse document frequency, as bm25 computes them; with one
+    /// phrase the frequency is not counted (see above).
+    private static func makeStatistics(
+        api: UnsafePointer<Fts5ExtensionApi>,
+        fts: OpaquePointer,
+        code: inout Int32
+    ) -> QueryStatistics? {
+        var rowCount: sqlite3_int64 = 0
+        var tokenCount: sqlite3_int64 = 0
+        code = api.pointee.xRowCount(fts, &rowCount)
+        if code == SQLITE_OK { code = api.pointee.xColumnTotalSize(fts, -1, &tokenCount) }
+        guard code == SQLITE_OK else { return nil }
+        let phraseCount = Int(api.pointee.xPhraseCount(fts))
+        var inverseFrequencies = [Double](repeating: 1, count: phraseCount)
+        if phraseCount > 1 {
+            for phrase in 0..<phraseCount {
+                var hits: sqlite3_int64 = 0
+                code = api.pointee.xQueryPhrase(fts, Int32(phrase), &hits) { _, _, counter in
+                    counter!.assumingMemoryBound(to: sqlite3_int64.self).pointee += 1
+                    return SQLITE_OK
+                }
+                guard code == SQLITE_OK else { return nil }
+                let rows = Double(rowCount)
+                let holding = Double(hits)
+                let frequency = Foundation.log((rows - holding + 0.5) / (holding + 0.5))
+                inverseFrequencies[phrase] = frequency > 0 ? frequency : 1e-6
+            }
+        }
+        let averageLength = rowCount > 0 ? Double(tokenCount) / Double(rowCount) : 1
+        return QueryStatistics(averageLength: max(averageLength, 1e-9), inverseFrequencies: inverseFrequencies)
+    }
+}
