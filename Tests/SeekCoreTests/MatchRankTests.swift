@@ -14,13 +14,13 @@ struct MatchRankTests {
         "kappa", "lambda", "sigma", "zeta",
     ]
 
-    @Test func ordersHitsAsBM25WithTheNameBoost() throws {
+    /// 400 files over the vocabulary; every seventh is found by name only (no body, `content_state` 1).
+    private static func makeIndex(using random: inout SeededRandom) throws -> DatabaseQueue {
         let db = try DatabaseQueue()
         try db.write { db in
             try IndexSchema.create(db)
             try MatchRank.register(in: db)
         }
-        var random = SeededRandom(seed: 0x5EE6)
         try db.write { db in
             for id in 1...400 {
                 let name =
@@ -38,6 +38,12 @@ struct MatchRankTests {
                 )
             }
         }
+        return db
+    }
+
+    @Test func ordersHitsAsBM25WithTheNameBoost() throws {
+        var random = SeededRandom(seed: 0x5EE6)
+        let db = try Self.makeIndex(using: &random)
         var compared = 0
         for _ in 0..<300 {
             let query = Self.query(using: &random)
@@ -60,7 +66,7 @@ struct MatchRankTests {
                 )
             }
             #expect(ours.map(\.id) == reference.map(\.id), "query \(query): \(expression)")
-            // One phrase: bm25's frequency factor is left out, the same for every row; more: the same scores.
+            // One phrase: bm25's inverse document frequency is left out, the same for every row; more: the same scores.
             if let first = ours.first, let firstReference = reference.first {
                 let scale = firstReference.rank / first.rank
                 let scaled = zip(ours, reference).allSatisfy { row, referenceRow in
@@ -71,6 +77,34 @@ struct MatchRankTests {
             if !ours.isEmpty { compared += 1 }
         }
         #expect(compared > 150)
+    }
+
+    /// The `fts5` syntax ranks without the boost, whatever the expression: OR, NEAR, column filters, `^`.
+    @Test func ordersFTS5ExpressionsAsBM25() throws {
+        var random = SeededRandom(seed: 0xF755)
+        let db = try Self.makeIndex(using: &random)
+        var compared = 0
+        for _ in 0..<200 {
+            let word = { Self.words.randomElement(using: &random)! }
+            let expression =
+                switch Int.random(in: 0..<6, using: &random) {
+                case 0: "\(word()) OR \(word())"
+                case 1: "NEAR(\(word()) \(word()), 3)"
+                case 2: "name : \(word()) OR body : \(word())"
+                case 3: "\(word()) AND (\(word()) OR \(word())*)"
+                case 4: "^\(word()) OR \"\(word()) \(word())\""
+                default: "{path body} : \(word()) NOT \(word())"
+                }
+            let (ours, reference) = try db.read { db in
+                (
+                    try Self.ranking("seek_rank(fts, 0)", arguments: [expression], in: db),
+                    try Self.ranking("bm25(fts, 10.0, 2.0, 1.0)", arguments: [expression], in: db)
+                )
+            }
+            #expect(ours.map(\.id) == reference.map(\.id), "expression \(expression)")
+            if !ours.isEmpty { compared += 1 }
+        }
+        #expect(compared > 100)
     }
 
     @Test func ranksWithoutTheBoostWhenAskedTo() throws {
@@ -90,7 +124,7 @@ struct MatchRankTests {
         }
         #expect(plain < 0)
         #expect(boosted == 4 * plain)
-        // One row: bm25's frequency factor is its floor, 1e-6.
+        // One row: bm25's inverse document frequency is its floor, 1e-6.
         #expect(abs(bm25 - plain * 1e-6) <= 1e-9 * abs(bm25))
     }
 

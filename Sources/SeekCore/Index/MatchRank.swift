@@ -9,14 +9,17 @@ import GRDBSQLite
 /// inverse document frequency), and the name boost ran the query a third time on the name column. For a rare
 /// identifier on the kernel tree those passes were two thirds of the SQL, and for a one-letter prefix they expanded
 /// the prefix again. Here:
-/// - a query of one phrase skips the count: its frequency is the same for every row, so it scales every score
-///   alike and changes no order (the scores are then bm25's divided by that factor);
+/// - an expression of one phrase skips the count: its inverse document frequency is the same for every row, so it
+///   scales every score alike and changes no order (the scores are then bm25's divided by it);
 /// - with `boost_name` nonzero, a row whose name (column 0) holds every phrase the row matches scores 4x, read
-///   from the row's own phrase instances. Excluded phrases match no row they are in, and every included phrase
-///   has an instance in every row, so this is "the name holds every query word" without a second `MATCH`.
+///   from the row's own phrase instances. That is "the name holds every query word" without a second `MATCH` only
+///   for what the simple syntax makes, `(p1 AND p2 ...) NOT (q1 OR ...)`: an excluded phrase has no instance in a
+///   row that matches, and every included one has. With an `OR` of included phrases it would not be, so the `fts5`
+///   syntax ranks with `boost_name` 0.
 ///
 /// Lower is better, as with bm25. The function is registered on every connection of the pool.
 package enum MatchRank {
+    /// The SQL name of the function.
     package static let name = "seek_rank"
 
     /// Registers the function on `db`; FTS5 keeps it for the connection's lifetime.
@@ -26,7 +29,7 @@ package enum MatchRank {
         guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code)) }
     }
 
-    /// bm25's parameters, and the weights of the columns (name, path, body): `IndexSchema.rankWeights`.
+    /// bm25's parameters, and the weights of the columns (name, path, body).
     private static let k1 = 1.2
     private static let b = 0.75
     private static let weights = IndexSchema.rankColumnWeights
@@ -138,8 +141,8 @@ package enum MatchRank {
                 guard code == SQLITE_OK else { return nil }
                 let rows = Double(rowCount)
                 let holding = Double(hits)
-                let frequency = Foundation.log((rows - holding + 0.5) / (holding + 0.5))
-                inverseFrequencies[phrase] = frequency > 0 ? frequency : 1e-6
+                let inverseFrequency = Foundation.log((rows - holding + 0.5) / (holding + 0.5))
+                inverseFrequencies[phrase] = inverseFrequency > 0 ? inverseFrequency : 1e-6
             }
         }
         let averageLength = rowCount > 0 ? Double(tokenCount) / Double(rowCount) : 1
