@@ -43,8 +43,23 @@ public final class DaemonHarness: Sendable {
         roots: [String]? = nil,
         config: String? = nil,
         indexPath: String? = nil,
-        launcher: [String] = []
+        launcher: [String] = [],
+        whileHoldingInotifyLimitGate: Bool = false
     ) async throws -> DaemonHarness {
+        if !whileHoldingInotifyLimitGate {
+            return try await InotifyLimitGate.shared.whileStarting {
+                try await start(
+                    files: files,
+                    arguments: arguments,
+                    environment: environment,
+                    roots: roots,
+                    config: config,
+                    indexPath: indexPath,
+                    launcher: launcher,
+                    whileHoldingInotifyLimitGate: true
+                )
+            }
+        }
         let directory = try makeTemporaryDirectory()
         let root = directory + "/root"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
@@ -65,11 +80,18 @@ public final class DaemonHarness: Sendable {
             try? FileManager.default.removeItem(atPath: directory)
             throw error
         }
+        await harness.waitForInotifyInstance()
         return harness
     }
 
     /// Starts another seekd on the same directory, socket and index (for restart tests).
     public func restart(arguments: [String] = [], environment: [String: String] = [:]) async throws -> DaemonHarness {
+        try await InotifyLimitGate.shared.whileStarting {
+            try await restartNow(arguments: arguments, environment: environment)
+        }
+    }
+
+    private func restartNow(arguments: [String], environment: [String: String]) async throws -> DaemonHarness {
         let harness = try DaemonHarness(
             directory: directory,
             root: root,
@@ -79,6 +101,7 @@ public final class DaemonHarness: Sendable {
             roots: [root]
         )
         try await harness.waitUntilListening()
+        await harness.waitForInotifyInstance()
         return harness
     }
 
@@ -127,6 +150,20 @@ public final class DaemonHarness: Sendable {
     }
 
     /// Waits for the "seekd listening" log line, or fails if seekd exits or 30 s pass.
+    /// Until seekd holds an inotify instance (its watcher makes it beside the socket), it has given up on one, or
+    /// 10 s passed: see `InotifyLimitGate`.
+    private func waitForInotifyInstance() async {
+        let descriptors = "/proc/\(pid)/fd"
+        try? await repeatUntil("seekd's inotify instance", timeout: .seconds(10)) {
+            if output.text.contains("inotify could not start") { return true }
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: descriptors) else { return true }
+            return names.contains { name in
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: descriptors + "/" + name))
+                    == "anon_inode:inotify"
+            }
+        }
+    }
+
     private func waitUntilListening() async throws {
         let listening = await output.waitFor("seekd listening", orExit: process.exit, timeout: .seconds(30))
         if !listening {
@@ -379,6 +416,7 @@ extension DaemonHarness {
             roots: roots
         )
         try await harness.waitUntilListening()
+        await harness.waitForInotifyInstance()
         return harness
     }
 }

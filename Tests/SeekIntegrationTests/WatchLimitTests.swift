@@ -54,15 +54,21 @@ struct WatchLimitTests {
     @Test(.enabled(if: getuid() == 0)) func queueOverflowTriggersARescanAndSyncStillHolds() async throws {
         let setting = "/proc/sys/fs/inotify/max_queued_events"
         let original = try String(contentsOfFile: setting, encoding: .utf8)
-        try "1\n".write(toFile: setting, atomically: false, encoding: .utf8)
-        let daemon: DaemonHarness
-        do {
-            daemon = try await DaemonHarness.start(files: ["seed.txt": "seed"])
-            try await daemon.sync()  // the watcher has its inotify instance once a sync cookie came back
-            try original.write(toFile: setting, atomically: false, encoding: .utf8)
-        } catch {
-            try? original.write(toFile: setting, atomically: false, encoding: .utf8)
-            throw error
+        // The setting is the machine's: no other test's seekd may make its inotify instance meanwhile.
+        let daemon = try await InotifyLimitGate.shared.withExclusiveAccess {
+            try "1\n".write(toFile: setting, atomically: false, encoding: .utf8)
+            do {
+                let daemon = try await DaemonHarness.start(
+                    files: ["seed.txt": "seed"],
+                    whileHoldingInotifyLimitGate: true
+                )
+                try await daemon.sync()  // the watcher has its inotify instance once a sync cookie came back
+                try original.write(toFile: setting, atomically: false, encoding: .utf8)
+                return daemon
+            } catch {
+                try? original.write(toFile: setting, atomically: false, encoding: .utf8)
+                throw error
+            }
         }
         defer { Task { await daemon.cleanUp() } }
         try FileManager.default.createDirectory(atPath: daemon.root + "/wave", withIntermediateDirectories: true)
