@@ -18,7 +18,7 @@ struct CancellationTests {
     @Test func syncTimesOutWithItsDeadline() async throws {
         try await withDaemon(files: Self.files, environment: Self.parked) { (daemon: DaemonHarness) async throws in
             let started = ContinuousClock.now
-            let error = await #expect(throws: RPCError.self) {
+            let error = await #expect(throws: RPCError.self, "seekd's log:\n\(daemon.log)") {
                 try await daemon.call(.sync, SyncParams(timeoutMilliseconds: 200), as: GenerationResult.self)
             }
             #expect(error?.code == -32001)
@@ -125,7 +125,7 @@ struct CancellationTests {
         for index in 0..<50 { files["dir\(index % 5)/file\(index).txt"] = "word\(index) common" }
         try await withDaemon(files: files, environment: Self.parked) { (daemon: DaemonHarness) async throws in
             let parked = try await daemon.status()
-            #expect(parked.pass.state == "running")
+            #expect(parked.pass.state == "running", "seekd's log:\n\(daemon.log)")
             #expect(parked.generation == 0)
             try daemon.write("late arrival", to: "late.txt")
             _ = try await daemon.call(
