@@ -75,34 +75,28 @@ public final class DaemonHarness: Sendable {
             launcher: launcher
         )
         do {
-            try await harness.waitUntilListening()
+            try await harness.waitUntilReady()
         } catch {
             try? FileManager.default.removeItem(atPath: directory)
             throw error
         }
-        await harness.waitForInotifyInstance()
         return harness
     }
 
     /// Starts another seekd on the same directory, socket and index (for restart tests).
     public func restart(arguments: [String] = [], environment: [String: String] = [:]) async throws -> DaemonHarness {
         try await InotifyLimitGate.shared.whileStarting {
-            try await restartNow(arguments: arguments, environment: environment)
+            let harness = try DaemonHarness(
+                directory: directory,
+                root: root,
+                indexPath: indexPath,
+                arguments: arguments,
+                environment: environment,
+                roots: [root]
+            )
+            try await harness.waitUntilReady()
+            return harness
         }
-    }
-
-    private func restartNow(arguments: [String], environment: [String: String]) async throws -> DaemonHarness {
-        let harness = try DaemonHarness(
-            directory: directory,
-            root: root,
-            indexPath: indexPath,
-            arguments: arguments,
-            environment: environment,
-            roots: [root]
-        )
-        try await harness.waitUntilListening()
-        await harness.waitForInotifyInstance()
-        return harness
     }
 
     private init(
@@ -149,7 +143,12 @@ public final class DaemonHarness: Sendable {
         output = OutputCollector(descriptor: channel.read)
     }
 
-    /// Waits for the "seekd listening" log line, or fails if seekd exits or 30 s pass.
+    /// Waits for the "seekd listening" log line (fails if seekd exits or 30 s pass), then for its inotify instance.
+    private func waitUntilReady() async throws {
+        try await waitUntilListening()
+        await waitForInotifyInstance()
+    }
+
     /// Until seekd holds an inotify instance (its watcher makes it beside the socket), it has given up on one, or
     /// 10 s passed: see `InotifyLimitGate`.
     private func waitForInotifyInstance() async {
@@ -407,16 +406,17 @@ final class ExitWaiter: Sendable {
 extension DaemonHarness {
     /// Starts seekd on other roots, keeping `existing`'s directory, socket and index.
     public static func startOn(existing: DaemonHarness, roots: [String]) async throws -> DaemonHarness {
-        let harness = try DaemonHarness(
-            directory: existing.directory,
-            root: existing.root,
-            indexPath: existing.indexPath,
-            arguments: [],
-            environment: [:],
-            roots: roots
-        )
-        try await harness.waitUntilListening()
-        await harness.waitForInotifyInstance()
-        return harness
+        try await InotifyLimitGate.shared.whileStarting {
+            let harness = try DaemonHarness(
+                directory: existing.directory,
+                root: existing.root,
+                indexPath: existing.indexPath,
+                arguments: [],
+                environment: [:],
+                roots: roots
+            )
+            try await harness.waitUntilReady()
+            return harness
+        }
     }
 }

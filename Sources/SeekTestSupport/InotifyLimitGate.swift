@@ -2,9 +2,9 @@ import Foundation
 
 /// `fs.inotify.max_queued_events` is one setting for the whole machine, read when an inotify instance is made: a test
 /// that lowers it to make a queue overflow would give every seekd started meanwhile, by tests running in parallel, a
-/// queue that overflows too (their passes then got superseded by overflow rescans). Such a test changes the setting
-/// inside `withExclusiveAccess`; every other daemon start holds the gate until its seekd has made its inotify
-/// instance, so none is made while the setting is lowered.
+/// queue that overflows at the second event, and an overflow supersedes the running pass. Such a test changes the
+/// setting inside `withExclusiveAccess`; every daemon start (`DaemonHarness.start`, `restart`, `startOn`) holds the
+/// gate until its seekd has made its inotify instance, so none is made while the setting is lowered.
 public actor InotifyLimitGate {
     public static let shared = InotifyLimitGate()
 
