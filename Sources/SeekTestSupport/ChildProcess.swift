@@ -26,6 +26,7 @@ struct ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, standardOutput, 1)
         posix_spawn_file_actions_adddup2(&actions, standardError, 2)
+        try closeInheritedDescriptors(&actions)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -51,6 +52,23 @@ struct ChildProcess: Sendable {
         let child = ChildProcess(pid: pid, exit: ExitWaiter())
         child.reapWhenItEnds()
         return child
+    }
+
+    /// Makes the child close every descriptor above stderr before it runs. Tests run in parallel in one process, and
+    /// Foundation opens files without close-on-exec (`Data.write(to:)`): a seekd spawned while another test was writing
+    /// one of its files kept that descriptor open for its whole life, and its exit then reported `IN_CLOSE_WRITE` on
+    /// the other test's file, seconds later, to that test's seekd, as a change that superseded its parked pass.
+    private static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) throws {
+        // glibc declares it only under _GNU_SOURCE, which the Glibc module does not define.
+        typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np")  // nil: RTLD_DEFAULT
+        else {
+            throw DaemonHarness.Failure("posix_spawn_file_actions_addclosefrom_np is missing (glibc 2.34 or later)")
+        }
+        let code = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, 3)
+        guard code == 0 else {
+            throw DaemonHarness.Failure("posix_spawn_file_actions_addclosefrom_np: \(String(cString: strerror(code)))")
+        }
     }
 
     /// A pair of connected descriptors, close-on-exec from the start (socketpair takes the flag atomically; pipe2

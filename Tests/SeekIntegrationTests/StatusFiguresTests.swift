@@ -17,8 +17,7 @@ struct StatusFiguresTests {
             var status = try await daemon.status()
             let deadline = ContinuousClock.now + .seconds(30)
             while status.pass.done == 0, ContinuousClock.now < deadline { status = try await daemon.status() }
-            // The daemon's log rides along: the parked pass was once found superseded under the full suite's load,
-            // and the log says by what.
+            // The daemon's log rides along: if the parked pass is not running, it says what ended it.
             #expect(status.pass.state == "running", "seekd's log:\n\(daemon.log)")
             #expect((status.pass.elapsedSeconds ?? 0) > 0)
             #expect((status.pass.filesPerSecond ?? 0) > 0)
