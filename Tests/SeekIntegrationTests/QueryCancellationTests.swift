@@ -123,13 +123,18 @@ struct QueryCancellationTests {
             try await daemon.sync()
             let fullCost = try await Self.calibrate(daemon)
             try await daemon.withConnection { connection in
+                let before = try #require(ProcessCPU.used(by: daemon.pid))
                 let started = ContinuousClock.now
                 let id = try await connection.start(.search, Self.expensive(timeout: 300))
                 let response = try await connection.response(to: id)
                 let answeredAfter = ContinuousClock.now - started
+                let spent = try #require(ProcessCPU.used(by: daemon.pid)) - before
                 #expect(response.error?.code == -32001)
-                #expect(answeredAfter < .seconds(1), "answered \(answeredAfter) after a 300 ms deadline")
-                print("timeout: a 300 ms deadline was answered after \(answeredAfter)")
+                // The daemon's CPU until it answered shows that the answer did not wait for the statement; wall time
+                // says little under the whole suite's load (once 1.07 s here). How late a timeout is answered on a
+                // quiet machine (PROTOCOL: within 50 ms) is the bench's figure.
+                #expect(spent < fullCost / 2, "answered after \(spent) of CPU; the whole query costs \(fullCost)")
+                print("timeout: a 300 ms deadline was answered after \(answeredAfter), \(spent) of CPU")
                 await Self.expectStopped(daemon, fullCost: fullCost, "timeout")
             }
         }
