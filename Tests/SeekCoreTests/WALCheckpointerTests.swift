@@ -12,8 +12,8 @@ struct WALCheckpointerTests {
     @Test func commitsReachTheDatabaseFileAndTheWALStaysBounded() async throws {
         try await withTemporaryDirectoryAsync { directory in
             let path = directory.description + "/index.sqlite3"
-            // 64 pages (256 KiB) of backlog: every batch below writes more than that.
-            let store = try IndexStore(path: path, walBacklogPages: 64, logger: Logger(label: "test"))
+            // 256 KiB of backlog: every batch below writes more than that.
+            let store = try IndexStore(path: path, walBacklogBytes: 256 << 10, logger: Logger(label: "test"))
             // SQLite reports 0 when its own automatic checkpoint was replaced by a WAL hook: the writer never copies.
             #expect(try await store.pool.write { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") } == 0)
             var largestWAL = 0

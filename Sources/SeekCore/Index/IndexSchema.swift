@@ -5,6 +5,11 @@ import GRDB
 package enum IndexSchema {
     package static let version: Int32 = 1
 
+    /// The page size of a new index (SQLite's default is 4 KiB; an existing index keeps its own). A cold index of the
+    /// CPython tree took 17.2 / 18.4 s with 16 KiB pages against 23.0 / 20.1 / 18.8 s with 4 KiB (fewer pages to
+    /// write, log and checkpoint for the same text), for a 2% larger file; searches were unchanged.
+    static let pageSize = 16384
+
     /// bm25 weights for the FTS columns (name, path, body): a match in the file name ranks above a mention.
     static let rankColumnWeights: [Double] = [10, 2, 1]
 

@@ -15,37 +15,42 @@ import SeekLocking
 /// A passive checkpoint cannot copy what a newer commit is writing, and the WAL only starts over from its beginning
 /// when a write transaction finds it fully copied; a writer that never waited could grow it without bound. So
 /// `awaitBacklog()`, called before each batch, waits for the running checkpoint once the WAL has passed
-/// `backlogPages` (64 MiB unless a test says otherwise).
+/// `backlogBytes` (64 MiB unless a test says otherwise).
 package final class WALCheckpointer: Sendable {
-    /// Past this many WAL frames (4 KiB pages: 64 MiB), a new batch waits for the running checkpoint.
-    package static let defaultBacklogPages: Int32 = 16_384
+    /// Past this much WAL, a new batch waits for the running checkpoint.
+    package static let defaultBacklogBytes = 64 << 20
 
     private struct State {
         var running = false
         var again = false
         /// Frames in the WAL after the last commit, as the writer's WAL hook reported.
         var walPages: Int32 = 0
+        /// `backlogBytes` in frames of the index's page size, known once the writer is adopted.
+        var backlogPages: Int32 = .max
         var waiters: [CheckedContinuation<Void, Never>] = []
         var closed = false
     }
 
     private let path: String
-    private let backlogPages: Int32
+    private let backlogBytes: Int
     private let logger: Logger
     private let state = Locked(State())
     /// Opened on first use, after the writer created the database in WAL mode; touched only on `queue`.
     private nonisolated(unsafe) var connection: DatabaseQueue?
     private let queue = DispatchQueue(label: "seek.wal-checkpoint")
 
-    init(path: String, backlogPages: Int32 = defaultBacklogPages, logger: Logger) {
+    init(path: String, backlogBytes: Int = defaultBacklogBytes, logger: Logger) {
         self.path = path
-        self.backlogPages = backlogPages
+        self.backlogBytes = backlogBytes
         self.logger = logger
     }
 
     /// Makes `db` (the writer) leave checkpoints to this checkpointer: its WAL hook replaces SQLite's automatic
     /// checkpoint. The checkpointer must outlive the connection.
-    func adopt(writer db: Database) {
+    func adopt(writer db: Database) throws {
+        let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
+        let backlogPages = Int32(clamping: max(1, backlogBytes / max(pageSize, 512)))
+        state.withLock { $0.backlogPages = backlogPages }
         let context = Unmanaged.passUnretained(self).toOpaque()
         _ = sqlite3_wal_hook(
             db.sqliteConnection,
@@ -63,7 +68,7 @@ package final class WALCheckpointer: Sendable {
     func awaitBacklog() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let wait = state.withLock { state -> Bool in
-                guard state.running, state.walPages >= backlogPages, !state.closed else { return false }
+                guard state.running, state.walPages >= state.backlogPages, !state.closed else { return false }
                 state.waiters.append(continuation)
                 return true
             }
