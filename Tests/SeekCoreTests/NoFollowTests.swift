@@ -90,4 +90,35 @@ import Testing
             }
         }
     }
+
+    /// The crawl reads a directory's files through the directory it listed: swapped for a symlink after that, the
+    /// directory is still read where it went, and the link is never followed.
+    @Test func filesAreReadThroughTheDirectoryOpenedForTheListing() throws {
+        try Self.withTree { root, outside in
+            let sub = root.appending(Array("real/sub".utf8))
+            let listing = try DirectoryListing(of: sub, root: root)
+            #expect(try listing.entries().map(\.name) == [Array("f.txt".utf8)])
+            let file = sub.appending(Array("f.txt".utf8))
+            let read = {
+                try ContentExtractor.read(file, limit: 1 << 20, stopAtNUL: false, root: root, in: listing.directory)
+            }
+            #expect(try read() == .bytes(Array("inside".utf8)))
+
+            let moved = root.appending(Array("moved".utf8))
+            #expect(rename(sub.description, moved.description) == 0)
+            _ = try outside.appending(Array("sub".utf8)).write("f.txt", Array("outside".utf8))
+            #expect(symlink(outside.appending(Array("sub".utf8)).description, sub.description) == 0)
+            #expect(try read() == .bytes(Array("inside".utf8)))
+            // Without the opened directory the walk from the root refuses the link.
+            let walked = try ContentExtractor.read(file, limit: 1 << 20, stopAtNUL: false, root: root)
+            guard case .failed(let code) = walked else {
+                Issue.record("read through a symlinked directory: \(walked)")
+                return
+            }
+            #expect(NoFollowOpen.Failure(code).meansMissing)
+            // A path the opened directory does not hold is walked from the root as before.
+            let other = root.appending(Array("link/sub/f.txt".utf8))
+            #expect(!listing.directory.holds(other))
+        }
+    }
 }

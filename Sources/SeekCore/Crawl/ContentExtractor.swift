@@ -39,9 +39,15 @@ package struct ContentExtractor: Sendable {
 
     /// Reads the file. Checks for cancellation between chunks, so a huge read stops when its pass is superseded.
     /// With `root`, no symlink between the root and the file is followed (see `read`).
-    package func extract(_ path: BytePath, size: Int64, root: BytePath? = nil) throws(CancellationError) -> Content {
+    /// `directory`, when it holds `path`, saves walking down from the root again.
+    package func extract(
+        _ path: BytePath,
+        size: Int64,
+        root: BytePath? = nil,
+        in directory: OpenDirectory? = nil
+    ) throws(CancellationError) -> Content {
         if size > maxFileSize { return .tooLarge }
-        switch try Self.read(path, limit: maxFileSize, stopAtNUL: true, root: root) {
+        switch try Self.read(path, limit: maxFileSize, stopAtNUL: true, root: root, in: directory) {
         case .bytes(let bytes): return .text(String(decoding: bytes, as: UTF8.self))
         case .nul(let offset): return .binary(nulOffset: offset)
         case .tooLarge: return .tooLarge
@@ -62,17 +68,22 @@ package struct ContentExtractor: Sendable {
     /// no directory between the root and the file may be a symlink either (`NoFollowOpen`, one component at a time,
     /// which also reaches paths longer than PATH_MAX); without it, only the last component is not followed. With
     /// `stopAtNUL`, a sparse file is not read at all: its first hole counts as the first NUL byte (a hole reads as
-    /// zeros, and a file's size can be far beyond its disk use).
+    /// zeros, and a file's size can be far beyond its disk use). A `directory` opened that way that holds `path`
+    /// stands for the walk from the root.
     package static func read(
         _ path: BytePath,
         limit: Int64,
         stopAtNUL: Bool,
-        root: BytePath? = nil
+        root: BytePath? = nil,
+        in directory: OpenDirectory? = nil
     ) throws(CancellationError) -> ReadOutcome {
         // O_NONBLOCK: if the file was swapped for a FIFO since lstat, opening must not hang.
         let flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK
         let descriptor: Int32
-        if let root {
+        if let directory, directory.holds(path) {
+            descriptor = directory.open(entry: path.lastComponent, flags: flags)
+            guard descriptor >= 0 else { return .failed(errno: errno) }
+        } else if let root {
             do { descriptor = try NoFollowOpen.open(path, root: root, flags: flags) } catch {
                 return .failed(errno: error.code)
             }

@@ -96,10 +96,14 @@ package struct CrawlPolicy: Sendable {
     /// The ignore files found in `directory` (by default `.gitignore` then `.ignore`, so `.ignore` wins); none with
     /// `--no-ignore`. An unreadable ignore file counts as empty. With `root`, they are read without following any
     /// symlink between the root and them.
-    package func ignoreFiles(in directory: BytePath, root: BytePath? = nil) -> [IgnoreFile] {
+    package func ignoreFiles(
+        in directory: BytePath,
+        root: BytePath? = nil,
+        opened: OpenDirectory? = nil
+    ) -> [IgnoreFile] {
         ruleFileNames.compactMap { name in
             let path = directory.appending(name)
-            guard let contents = Self.readSmallFile(path, root: root) else { return nil }
+            guard let contents = Self.readSmallFile(path, root: root, in: opened) else { return nil }
             return IgnoreFile(path: path.bytes, contents: contents)
         }
     }
@@ -124,8 +128,15 @@ package struct CrawlPolicy: Sendable {
         return stack
     }
 
-    private static func readSmallFile(_ path: BytePath, root: BytePath?) -> [UInt8]? {
-        guard case .bytes(let bytes)? = try? ContentExtractor.read(path, limit: 1 << 20, stopAtNUL: false, root: root)
+    private static func readSmallFile(_ path: BytePath, root: BytePath?, in directory: OpenDirectory?) -> [UInt8]? {
+        guard
+            case .bytes(let bytes)? = try? ContentExtractor.read(
+                path,
+                limit: 1 << 20,
+                stopAtNUL: false,
+                root: root,
+                in: directory
+            )
         else {
             return nil
         }

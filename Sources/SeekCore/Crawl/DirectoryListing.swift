@@ -20,15 +20,19 @@ package final class DirectoryListing {
         package var status: FileStatus?
     }
 
+    /// The directory, opened for the crawl to read its files through (`OpenDirectory`).
+    package let directory: OpenDirectory
     /// Open until `entries()` hands it to `fdopendir`, or until deinit.
     private var descriptor: Int32
 
     package init(of directory: BytePath, root: BytePath) throws(Failure) {
         do {
-            descriptor = try NoFollowOpen.open(directory, root: root, flags: O_RDONLY | O_DIRECTORY)
+            self.directory = try OpenDirectory(directory, root: root)
         } catch {
             throw error.meansMissing ? .missing : .unreadable(error.code)
         }
+        descriptor = self.directory.open(entry: [UInt8(ascii: ".")], flags: O_RDONLY | O_DIRECTORY)
+        guard descriptor >= 0 else { throw .unreadable(errno) }
     }
 
     deinit {

@@ -181,14 +181,19 @@ private struct PassRun {
         return false
     }
 
-    private mutating func stack(for directory: BytePath, root: BytePath) async throws -> IgnoreStack {
+    /// The ignore stack for the entries of `directory`; `opened`, when given, is that directory.
+    private mutating func stack(
+        for directory: BytePath,
+        root: BytePath,
+        opened: OpenDirectory? = nil
+    ) async throws -> IgnoreStack {
         if let cached = stacks[directory] { return cached }
         let stack: IgnoreStack
         if directory == root {
             stack = pass.policy.rootStack(root)
         } else {
             stack = try await self.stack(for: directory.parent, root: root).pushing(
-                pass.policy.ignoreFiles(in: directory, root: root)
+                pass.policy.ignoreFiles(in: directory, root: root, opened: opened)
             )
         }
         stacks[directory] = stack
@@ -212,8 +217,10 @@ private struct PassRun {
         // Opened first, without following a symlink on the way (nothing reached through a link is watched or
         // listed), then watched, then listed: a file created before the watch is in the listing.
         let entries: [DirectoryListing.Entry]
+        let opened: OpenDirectory
         do {
             let listing = try DirectoryListing(of: directory, root: root)
+            opened = listing.directory
             _ = await pass.watcher?.watch(directory)
             entries = try listing.entries()
         } catch .cancelled {
@@ -236,7 +243,7 @@ private struct PassRun {
             return
         }
         let (stored, knownDirectories) = try await pass.store.listing(of: directory)
-        let stack = try await stack(for: directory, root: root)
+        let stack = try await stack(for: directory, root: root, opened: opened)
         var seenFiles = Set<[UInt8]>()
         var seenDirectories = Set<BytePath>()
         var subdirectories: [BytePath] = []
@@ -265,7 +272,14 @@ private struct PassRun {
         let renameCandidates = newFiles.isEmpty ? [:] : try await pass.store.files(sameAsAnyOf: newFiles)
         for (path, status, stored) in regular {
             try Task.checkCancellation()
-            try await index(path, root: root, status: status, stored: stored, renameCandidates: renameCandidates)
+            try await index(
+                path,
+                root: root,
+                status: status,
+                stored: stored,
+                renameCandidates: renameCandidates,
+                in: opened
+            )
             try await flushIfFull()
         }
         for name in stored.keys where !seenFiles.contains(name) {
@@ -291,7 +305,8 @@ private struct PassRun {
         root: BytePath,
         status: FileStatus,
         stored: StoredFile?,
-        renameCandidates: [UInt64: IndexStore.KnownFile]? = nil
+        renameCandidates: [UInt64: IndexStore.KnownFile]? = nil,
+        in directory: OpenDirectory? = nil
     ) async throws {
         guard looked.insert(path).inserted else { return }
         filesSeen += 1
@@ -303,7 +318,7 @@ private struct PassRun {
                 }
             if let candidate, moved(to: path, root: root, status: status, from: candidate) { return }
         }
-        let content = try pass.policy.extractor.extract(path, size: status.size, root: root)
+        let content = try pass.policy.extractor.extract(path, size: status.size, root: root, in: directory)
         // Gone since it was listed, or reachable only through a symlink now: not a file below the root.
         if case .unreadable(let code) = content, NoFollowOpen.Failure(code).meansMissing {
             if stored != nil { batch.deletedFiles.append(path) }
