@@ -119,6 +119,12 @@ import Testing
             // A path the opened directory does not hold is walked from the root as before.
             let other = root.appending(Array("link/sub/f.txt".utf8))
             #expect(!listing.directory.holds(other))
+            // Names that would lead out of the directory are refused.
+            for name in ["..", "../f.txt", "", "sub/f.txt"] {
+                errno = 0
+                #expect(listing.directory.open(entry: Array(name.utf8), flags: O_RDONLY) == -1, "\(name)")
+                #expect(errno == EINVAL, "\(name)")
+            }
         }
     }
 }

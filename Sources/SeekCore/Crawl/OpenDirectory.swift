@@ -24,8 +24,14 @@ package final class OpenDirectory: Sendable {
     }
 
     /// Opens an entry of this directory (`"."` for the directory itself) with `flags | O_NOFOLLOW | O_CLOEXEC`:
-    /// a descriptor the caller closes, or -1 with `errno` set.
+    /// a descriptor the caller closes, or -1 with `errno` set. A name that is not one entry (empty, `..`, or holding
+    /// a `/`) is refused with `EINVAL`: it would lead out of the directory.
     package func open(entry name: some Collection<UInt8>, flags: Int32) -> Int32 {
-        BytePath(Array(name)).withCString { openat(descriptor, $0, flags | O_NOFOLLOW | O_CLOEXEC) }
+        let bytes = Array(name)
+        guard !bytes.isEmpty, bytes != Array("..".utf8), !bytes.contains(UInt8(ascii: "/")) else {
+            errno = EINVAL
+            return -1
+        }
+        return BytePath(bytes).withCString { openat(descriptor, $0, flags | O_NOFOLLOW | O_CLOEXEC) }
     }
 }
