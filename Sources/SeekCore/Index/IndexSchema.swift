@@ -5,9 +5,10 @@ import GRDB
 package enum IndexSchema {
     package static let version: Int32 = 1
 
-    /// The page size of a new index (SQLite's default is 4 KiB; an existing index keeps its own). A cold index of the
-    /// CPython tree took 17.2 / 18.4 s with 16 KiB pages against 23.0 / 20.1 / 18.8 s with 4 KiB (fewer pages to
-    /// write, log and checkpoint for the same text), for a 2% larger file; searches were unchanged.
+    /// The page size of a new index (SQLite's default is 4 KiB; an existing index keeps its own): fewer pages to write,
+    /// log and checkpoint for the same text. A bulk load of the CPython tree took 11.2-11.7 s against 13.0-17.0 s with
+    /// 4 KiB, and in the bench seekd's cold index of the kernel tree 87.3 s against 95.4 s (CPython: within the
+    /// noise), for a 2% larger file; searches were unchanged.
     static let pageSize = 16384
 
     /// bm25 weights for the FTS columns (name, path, body): a match in the file name ranks above a mention.
