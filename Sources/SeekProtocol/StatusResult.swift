@@ -80,6 +80,22 @@ public struct StatusResult: Sendable, Equatable, Codable {
         }
     }
 
+    /// The merge of the index's full-text segments into one, run while the index is quiet after big changes
+    /// (beyond the protocol's minimum).
+    public struct Merge: Sendable, Equatable, Codable {
+        /// `idle` (nothing worth merging), `due` (waiting for the index to be quiet) or `running`.
+        public var state: String
+        public var completed: Int
+        /// Merges cancelled by new work; a cancelled merge runs again once the index is quiet.
+        public var superseded: Int
+
+        public init(state: String, completed: Int, superseded: Int) {
+            self.state = state
+            self.completed = completed
+            self.superseded = superseded
+        }
+    }
+
     public var version: String
     public var roots: [String]
     public var files: Int
@@ -100,6 +116,7 @@ public struct StatusResult: Sendable, Equatable, Codable {
     public var contentReads: Int?
     public var renamesFollowed: Int?
     public var freshness: Freshness?
+    public var merge: Merge?
 
     public init(
         version: String,
@@ -118,7 +135,8 @@ public struct StatusResult: Sendable, Equatable, Codable {
         lastError: String? = nil,
         contentReads: Int? = nil,
         renamesFollowed: Int? = nil,
-        freshness: Freshness? = nil
+        freshness: Freshness? = nil,
+        merge: Merge? = nil
     ) {
         self.version = version
         self.roots = roots
@@ -137,10 +155,11 @@ public struct StatusResult: Sendable, Equatable, Codable {
         self.contentReads = contentReads
         self.renamesFollowed = renamesFollowed
         self.freshness = freshness
+        self.merge = merge
     }
 
     enum CodingKeys: String, CodingKey {
-        case version, roots, files, bytes, watches, generation, pass, passes, queries, freshness
+        case version, roots, files, bytes, watches, generation, pass, passes, queries, freshness, merge
         case watchErrors = "watch_errors"
         case uptimeSeconds = "uptime_s"
         case indexPath = "index_path"

@@ -164,6 +164,11 @@ struct MethodHandler: Sendable {
             freshness: .init(
                 lastMilliseconds: figures.lastLag?.milliseconds,
                 pendingMilliseconds: figures.pendingAge.milliseconds
+            ),
+            merge: .init(
+                state: figures.merge.state.rawValue,
+                completed: figures.merge.completed,
+                superseded: figures.merge.superseded
             )
         )
     }

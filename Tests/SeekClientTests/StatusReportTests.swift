@@ -45,6 +45,16 @@ import Testing
         #expect(lines.contains("pass:       idle"))
     }
 
+    @Test func segmentMergeShowsOnAnIdlePass() {
+        var merging = status(pass: .init(state: "idle", done: 0, queued: 0))
+        merging.merge = .init(state: "running", completed: 0, superseded: 1)
+        #expect(
+            StatusReport(merging).lines.contains("pass:       idle, merging the index's segments (searches get faster)")
+        )
+        merging.merge = .init(state: "idle", completed: 1, superseded: 1)
+        #expect(StatusReport(merging).lines.contains("pass:       idle"))
+    }
+
     @Test func progressBarFillsWithFilesDone() {
         let half = ProgressBar(.init(state: "running", done: 50, queued: 50, elapsedSeconds: 1, filesPerSecond: 50))
             .line

@@ -28,7 +28,13 @@ public struct StatusReport: Sendable {
     }
 
     private var passLine: String {
-        guard status.pass.state == "running" else { return "idle" }
+        guard status.pass.state == "running" else {
+            switch status.merge?.state {
+            case "running": return "idle, merging the index's segments (searches get faster)"
+            case "due": return "idle, will merge the index's segments once no file has changed for a second"
+            default: return "idle"
+            }
+        }
         var line = "running: \(status.pass.done.grouped) files done, \(status.pass.queued.grouped) queued"
         if let rate = status.pass.filesPerSecond, rate > 0 {
             line += String(format: ", %.0f files/s", rate)

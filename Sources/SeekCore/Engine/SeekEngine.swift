@@ -45,6 +45,11 @@ package final class SeekEngine: Sendable {
             settle: configuration.settle,
             progress: progress,
             logger: logger,
+            merger: SegmentMerger(
+                store: store,
+                minimumFiles: configuration.hooks.mergeAfterFiles ?? SegmentMerger.defaultMinimumFiles,
+                stepDelay: configuration.hooks.mergeStepDelay
+            ),
             makePass: { pass }
         )
         searchService = SearchService(store: store, rankingBudget: configuration.rankingBudget)

@@ -8,7 +8,7 @@ import Logging
 package final class IndexStore: Sendable {
     package let pool: DatabasePool
     package let path: String
-    private let checkpointer: WALCheckpointer
+    let checkpointer: WALCheckpointer
 
     /// Readers serve searches and the crawl's look-ups; each in-flight search holds one.
     package static let readerCount = 4

@@ -6,7 +6,8 @@ import ServiceLifecycle
 /// Runs index passes with supersede semantics. Work arrives through `submit`; events from the watcher settle for
 /// a while counted from the first event of a burst (so a steady stream cannot postpone a pass forever). New work
 /// arriving while a pass runs cancels that pass at its next safe point; the scheduler awaits it (two passes never
-/// write at once) and merges its unfinished work into the next pass together with the new changes.
+/// write at once) and merges its unfinished work into the next pass together with the new changes. While no work
+/// waits, it merges the index's segments when a `SegmentMerger` says so; new work supersedes that merge like a pass.
 package final class IndexScheduler: Service, Sendable {
     private struct CompletionWaiter {
         var ticket: Int
@@ -39,6 +40,24 @@ package final class IndexScheduler: Service, Sendable {
         var pendingSince: ContinuousClock.Instant?
         var takenSince: ContinuousClock.Instant?
         var lastLag: Duration?
+        var filesSinceMerge = 0
+        var merge = MergeFigures()
+    }
+
+    /// The segment merge, for `status`.
+    package struct MergeFigures: Sendable {
+        package enum State: String, Sendable {
+            /// Nothing to merge, or not worth it yet.
+            case idle
+            /// Waiting for the index to be quiet.
+            case due
+            case running
+        }
+
+        package var state = State.idle
+        package var completed = 0
+        /// Merges that new work cancelled (each resumes once the work is indexed and the index is quiet again).
+        package var superseded = 0
     }
 
     /// Scheduler figures for `status`.
@@ -54,10 +73,12 @@ package final class IndexScheduler: Service, Sendable {
         package var lastLag: Duration?
         /// Age of the oldest change not committed yet; zero when the index is current.
         package var pendingAge: Duration = .zero
+        package var merge = MergeFigures()
     }
 
     private let state = Locked(State())
     private let makePass: @Sendable () -> IndexPass
+    private let merger: SegmentMerger?
     private let progress: PassProgress
     private let settle: Duration
     private let logger: Logger
@@ -67,8 +88,10 @@ package final class IndexScheduler: Service, Sendable {
         settle: Duration,
         progress: PassProgress,
         logger: Logger,
+        merger: SegmentMerger? = nil,
         makePass: @escaping @Sendable () -> IndexPass
     ) {
+        self.merger = merger
         self.settle = settle
         self.progress = progress
         self.logger = logger
@@ -87,7 +110,8 @@ package final class IndexScheduler: Service, Sendable {
                 lastError: state.lastError,
                 pass: PassProgress.Snapshot(),
                 lastLag: state.lastLag,
-                pendingAge: oldest.map { now - $0 } ?? .zero
+                pendingAge: oldest.map { now - $0 } ?? .zero,
+                merge: state.merge
             )
         }
         var figures = snapshot
@@ -174,12 +198,15 @@ package final class IndexScheduler: Service, Sendable {
         try await cancelWhenGracefulShutdown { [self] in
             var failures = 0
             while true {
+                if let merger, state.withLock({ $0.merge.state == .due }) { try await mergeWhileIdle(merger) }
                 try await waitForWork()
                 try await waitToSettle()
                 let (work, ticket) = take()
                 switch await runSuperseding(work) {
                 case .completed(let files):
                     failures = 0
+                    // Before `sync` waiters are answered, so that a `status` sent after them shows a merge due.
+                    if let merger { await noteIndexed(files: files, merger: merger) }
                     completed(ticket: ticket)
                     logger.debug("index pass done", metadata: ["pass.files": "\(files)"])
                     // A big pass leaves glibc's arenas (one per thread that allocated) holding what it freed; give it
@@ -233,6 +260,84 @@ package final class IndexScheduler: Service, Sendable {
             }
             return outcome
         }
+    }
+
+    /// Counts a completed pass's files towards the next merge, and marks it due when they make one worthwhile.
+    private func noteIndexed(files: Int, merger: SegmentMerger) async {
+        let since = state.withLock { state in
+            state.filesSinceMerge += files
+            return state.merge.state == .idle ? state.filesSinceMerge : nil
+        }
+        guard let since, await merger.isDue(filesSinceMerge: since) else { return }
+        state.withLock { $0.merge.state = .due }
+    }
+
+    private enum MergeEvent: Sendable {
+        case merged(steps: Int, took: Duration)
+        case newWork
+        case failed(String)
+        case stopped
+    }
+
+    /// Merges the index's segments once no work has arrived for the merger's quiet period, racing the arrival of
+    /// work: whichever comes first cancels the other, and the loser is awaited (a merge step and a pass never write
+    /// at once). A superseded merge stays due; a failed one is given up until enough files change again.
+    private func mergeWhileIdle(_ merger: SegmentMerger) async throws {
+        let event = await withTaskGroup(of: MergeEvent.self) { group in
+            group.addTask { [self] in
+                do {
+                    try await Task.sleep(for: merger.quietPeriod)
+                    state.withLock { $0.merge.state = .running }
+                    let started = ContinuousClock.now
+                    let steps = try await merger.merge()
+                    return .merged(steps: steps, took: .now - started)
+                } catch is CancellationError {
+                    return .stopped
+                } catch {
+                    return .failed("\(error)")
+                }
+            }
+            group.addTask { [self] in
+                do {
+                    try await waitForWork()
+                    return .newWork
+                } catch {
+                    return .stopped
+                }
+            }
+            let first = await group.next() ?? .stopped
+            group.cancelAll()
+            while await group.next() != nil {}
+            return first
+        }
+        switch event {
+        case .merged(let steps, let took):
+            state.withLock { state in
+                state.merge.state = .idle
+                state.merge.completed += 1
+                state.filesSinceMerge = 0
+            }
+            logger.info(
+                "index segments merged",
+                metadata: ["merge.steps": "\(steps)", "merge.ms": "\(Int(took / .milliseconds(1)))"]
+            )
+        case .newWork:
+            state.withLock { state in
+                if state.merge.state == .running { state.merge.superseded += 1 }
+                state.merge.state = .due
+            }
+        case .failed(let error):
+            state.withLock { state in
+                state.merge.state = .idle
+                state.filesSinceMerge = 0
+            }
+            logger.warning("index segment merge failed", metadata: ["error": "\(error)"])
+        case .stopped:
+            state.withLock { state in
+                if state.merge.state == .running { state.merge.state = .due }
+            }
+        }
+        try Task.checkCancellation()
     }
 
     /// Returns once there is work (`supersedingOnly`: work that supersedes a running pass).

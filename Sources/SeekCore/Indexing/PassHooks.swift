@@ -1,25 +1,43 @@
 import SeekLocking
 
 /// Test hooks that make pass races deterministic (as sourcekit-lsp's `IndexHooks` do): a pass can be parked
-/// mid-way until it is cancelled, or slowed down so that it is still running when a client looks. Set from the
+/// mid-way until it is cancelled, or slowed down so that it is still running when a client looks; a segment merge
+/// can be made to happen on a small tree, and slowed down the same way. Set from the
 /// environment by `seekd` only when a test asks for it.
 package final class PassHooks: Sendable {
     /// Park the first pass that has indexed this many files, until that pass is cancelled.
     package let parkAfterFiles: Int?
     /// Every pass waits this long after each file it indexes (a cancelled pass stops waiting at once).
     package let delayPerFile: Duration?
+    /// Merge the index's segments after this many indexed files instead of `SegmentMerger.defaultMinimumFiles`.
+    package let mergeAfterFiles: Int?
+    /// Every segment merge step waits this long first, so that a test finds a merge running.
+    package let mergeStepDelay: Duration?
     private let parked = Locked(false)
 
-    package init(parkAfterFiles: Int? = nil, delayPerFile: Duration? = nil) {
+    package init(
+        parkAfterFiles: Int? = nil,
+        delayPerFile: Duration? = nil,
+        mergeAfterFiles: Int? = nil,
+        mergeStepDelay: Duration? = nil
+    ) {
         self.parkAfterFiles = parkAfterFiles
         self.delayPerFile = delayPerFile
+        self.mergeAfterFiles = mergeAfterFiles
+        self.mergeStepDelay = mergeStepDelay
     }
 
-    /// Reads `SEEK_TEST_PARK_PASS_AFTER_FILES` and `SEEK_TEST_DELAY_PER_FILE_MS`.
+    /// Reads `SEEK_TEST_PARK_PASS_AFTER_FILES`, `SEEK_TEST_DELAY_PER_FILE_MS`, `SEEK_TEST_MERGE_AFTER_FILES` and
+    /// `SEEK_TEST_MERGE_STEP_DELAY_MS`.
     package static func fromEnvironment(_ environment: [String: String]) -> PassHooks {
-        PassHooks(
+        func milliseconds(_ name: String) -> Duration? {
+            environment[name].flatMap { Int($0) }.map { .milliseconds($0) }
+        }
+        return PassHooks(
             parkAfterFiles: environment["SEEK_TEST_PARK_PASS_AFTER_FILES"].flatMap { Int($0) },
-            delayPerFile: environment["SEEK_TEST_DELAY_PER_FILE_MS"].flatMap { Int($0) }.map { .milliseconds($0) }
+            delayPerFile: milliseconds("SEEK_TEST_DELAY_PER_FILE_MS"),
+            mergeAfterFiles: environment["SEEK_TEST_MERGE_AFTER_FILES"].flatMap { Int($0) },
+            mergeStepDelay: milliseconds("SEEK_TEST_MERGE_STEP_DELAY_MS")
         )
     }
 

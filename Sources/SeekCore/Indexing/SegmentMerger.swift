@@ -1,0 +1,53 @@
+/// Decides when the index's full-text segments are merged into one, and merges them a step at a time.
+///
+/// Every commit adds segments that FTS5's automerge only combines level by level, so a big index keeps many (18
+/// after the kernel tree's cold index), and a search looks each term up in every one of them. Merging rewrites the
+/// whole full-text index (12 s for the kernel tree's 2.4 GB), so it is worth it only after changes of a size
+/// comparable to the index: a merge is due once the passes completed since the last one indexed at least
+/// `minimumFiles` files and a quarter of the index (a cold index qualifies; a checkout of a few hundred files does
+/// not, and automerge keeps the small segments it adds few). The scheduler merges only after `quietPeriod` without
+/// work and cancels the merge the moment work arrives: a merge step never delays a pass by more than its interrupt.
+package struct SegmentMerger: Sendable {
+    let store: IndexStore
+    let minimumFiles: Int
+    let quietPeriod: Duration
+    /// Leaf pages per step (one write transaction each): 10 ms for most steps on the kernel tree, 180 ms at worst.
+    let stepPages: Int
+    /// Test hook: each step first waits this long (a cancelled merge stops waiting at once).
+    let stepDelay: Duration?
+
+    package static let defaultMinimumFiles = 1000
+
+    package init(
+        store: IndexStore,
+        minimumFiles: Int = Self.defaultMinimumFiles,
+        quietPeriod: Duration = .seconds(1),
+        stepPages: Int = 200,
+        stepDelay: Duration? = nil
+    ) {
+        self.store = store
+        self.minimumFiles = minimumFiles
+        self.quietPeriod = quietPeriod
+        self.stepPages = stepPages
+        self.stepDelay = stepDelay
+    }
+
+    /// Whether files indexed since the last merge make one worthwhile. A failed count says no (the next completed
+    /// pass asks again).
+    func isDue(filesSinceMerge: Int) async -> Bool {
+        guard filesSinceMerge >= minimumFiles, let totals = try? await store.totals() else { return false }
+        return filesSinceMerge * 4 >= totals.files
+    }
+
+    /// Merges until nothing is left to merge; returns the number of steps. Throws `CancellationError` when cancelled
+    /// (the step running then rolls back; the steps before it stay).
+    func merge() async throws -> Int {
+        var steps = 0
+        repeat {
+            try Task.checkCancellation()
+            if let stepDelay { try await Task.sleep(for: stepDelay) }
+            steps += 1
+        } while try await store.mergeSegmentsStep(pages: stepPages)
+        return steps
+    }
+}
