@@ -1,5 +1,6 @@
 import GRDB
 import Logging
+import SeekLocking
 import Testing
 
 @testable import SeekCore
@@ -37,7 +38,7 @@ import Testing
             defer { store.close() }
             try await Self.fill(store, transactions: 12, rowsEach: 50)
             #expect(try await store.mergeSegmentsStep(pages: 1), "twelve commits leave segments to merge")
-            let steps = try await SegmentMerger(store: store, stepPages: 1).merge()
+            let steps = try await SegmentMerger(store: store, stepPages: 1).merge(resuming: true) {}
             #expect(steps >= 1)
             #expect(try await !store.mergeSegmentsStep(pages: 1000), "merged into one: nothing left")
             try await Self.integrityCheck(store)
@@ -54,8 +55,10 @@ import Testing
             defer { store.close() }
             try await Self.fill(store, transactions: 40, rowsEach: 200)
             let merger = SegmentMerger(store: store, stepPages: 2)
+            let begun = Locked(false)
             for spins in [0, 20, 200] {
-                let merging = Task { try await merger.merge() }
+                let resuming = begun.withLock { $0 }
+                let merging = Task { try await merger.merge(resuming: resuming) { begun.withLock { $0 = true } } }
                 for _ in 0..<spins { await Task.yield() }
                 merging.cancel()
                 do {
@@ -66,9 +69,32 @@ import Testing
                 try await Self.integrityCheck(store)
                 #expect(try await Self.matches(store, "common") == 8000)
             }
-            _ = try await merger.merge()
+            _ = try await merger.merge(resuming: begun.withLock { $0 }) {}
             #expect(try await !store.mergeSegmentsStep(pages: 1000))
             #expect(try await Self.matches(store, "w7999") == 1)
+        }
+    }
+
+    /// A merge cancelled after some steps, with new rows committed before it goes on: it carries on the merge it had
+    /// begun (a positive page count) instead of starting over, finishes, and the index stays whole. The new rows'
+    /// segment may stay beside the merged one (FTS5's automerge deals with small segments).
+    @Test func resumedMergeCarriesOnAfterNewRows() async throws {
+        try await withTemporaryDirectoryAsync { directory in
+            let store = try IndexStore(path: directory.description + "/index.sqlite3", logger: Logger(label: "test"))
+            defer { store.close() }
+            try await Self.fill(store, transactions: 30, rowsEach: 200)
+            #expect(try await store.mergeSegmentsStep(pages: 2), "a new merge begins")
+            #expect(try await store.mergeSegmentsStep(pages: 2, resuming: true), "and goes on")
+            try await store.pool.write { db in
+                try db.execute(
+                    sql: "INSERT INTO fts(rowid, name, path, body) VALUES (100000, 'new.txt', 'd/new.txt', 'fresh')"
+                )
+            }
+            let steps = try await SegmentMerger(store: store, stepPages: 2).merge(resuming: true) {}
+            #expect(steps >= 2)
+            try await Self.integrityCheck(store)
+            #expect(try await Self.matches(store, "common") == 6000)
+            #expect(try await Self.matches(store, "fresh") == 1)
         }
     }
 }

@@ -25,6 +25,18 @@ struct SegmentMergeTests {
             try daemon.write("fresh words", to: "d0/new.txt")
             #expect(try await daemon.paths("fresh") == [daemon.root + "/d0/new.txt"])
             #expect(try await Self.merge(daemon).state == "idle")
+            // Twenty more, one pass each: each pass commits its own segments, and a quarter of the index changed.
+            for index in 0..<20 {
+                try daemon.write("later words", to: "d2/later\(index).txt")
+                try await daemon.sync()
+            }
+            try await repeatUntil("the second merge") { try await Self.merge(daemon).completed == 2 }
+            #expect(try await daemon.paths("later").count == 20)
+            // The first merge had one segment to merge (one step that found nothing to do); this one had work.
+            let steps = daemon.log.split(separator: "\n").filter { $0.contains("index segments merged") }
+                .compactMap { line in line.split(separator: " ").first { $0.hasPrefix("merge.steps=") } }
+                .compactMap { Int($0.dropFirst("merge.steps=".count)) }
+            #expect(steps.count == 2 && steps[1] >= 2, "seekd's log:\n\(daemon.log)")
         }
     }
 

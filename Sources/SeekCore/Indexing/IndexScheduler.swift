@@ -40,7 +40,11 @@ package final class IndexScheduler: Service, Sendable {
         var pendingSince: ContinuousClock.Instant?
         var takenSince: ContinuousClock.Instant?
         var lastLag: Duration?
-        var filesSinceMerge = 0
+        /// Files read (`PassProgress`) when the last merge ended: those read since, by any pass, completed or
+        /// superseded, decide when the next one is due.
+        var readsAtLastMerge = 0
+        /// A merge has committed steps and was cancelled: the next one carries it on.
+        var mergeBegun = false
         var merge = MergeFigures()
     }
 
@@ -206,7 +210,7 @@ package final class IndexScheduler: Service, Sendable {
                 case .completed(let files):
                     failures = 0
                     // Before `sync` waiters are answered, so that a `status` sent after them shows a merge due.
-                    if let merger { await noteIndexed(files: files, merger: merger) }
+                    if let merger { await noteIndexed(merger: merger) }
                     completed(ticket: ticket)
                     logger.debug("index pass done", metadata: ["pass.files": "\(files)"])
                     // A big pass leaves glibc's arenas (one per thread that allocated) holding what it freed; give it
@@ -262,12 +266,10 @@ package final class IndexScheduler: Service, Sendable {
         }
     }
 
-    /// Counts a completed pass's files towards the next merge, and marks it due when they make one worthwhile.
-    private func noteIndexed(files: Int, merger: SegmentMerger) async {
-        let since = state.withLock { state in
-            state.filesSinceMerge += files
-            return state.merge.state == .idle ? state.filesSinceMerge : nil
-        }
+    /// Marks a merge due after a completed pass when the files read since the last one make it worthwhile.
+    private func noteIndexed(merger: SegmentMerger) async {
+        let reads = progress.work.reads
+        let since = state.withLock { state in state.merge.state == .idle ? reads - state.readsAtLastMerge : nil }
         guard let since, await merger.isDue(filesSinceMerge: since) else { return }
         state.withLock { $0.merge.state = .due }
     }
@@ -287,9 +289,14 @@ package final class IndexScheduler: Service, Sendable {
             group.addTask { [self] in
                 do {
                     try await Task.sleep(for: merger.quietPeriod)
-                    state.withLock { $0.merge.state = .running }
+                    let resuming = state.withLock { state in
+                        state.merge.state = .running
+                        return state.mergeBegun
+                    }
                     let started = ContinuousClock.now
-                    let steps = try await merger.merge()
+                    let steps = try await merger.merge(resuming: resuming) { [self] in
+                        state.withLock { $0.mergeBegun = true }
+                    }
                     return .merged(steps: steps, took: .now - started)
                 } catch is CancellationError {
                     return .stopped
@@ -299,23 +306,29 @@ package final class IndexScheduler: Service, Sendable {
             }
             group.addTask { [self] in
                 do {
-                    try await waitForWork()
+                    // Periodic rescans wait for the merge, as they wait for a running pass.
+                    try await waitForWork(supersedingOnly: true)
                     return .newWork
                 } catch {
                     return .stopped
                 }
             }
-            let first = await group.next() ?? .stopped
+            var first = await group.next() ?? .stopped
             group.cancelAll()
-            while await group.next() != nil {}
+            // A merge that finished as work arrived counts as finished.
+            while let other = await group.next() {
+                if case .merged = other { first = other }
+            }
             return first
         }
+        let reads = progress.work.reads
         switch event {
         case .merged(let steps, let took):
             state.withLock { state in
                 state.merge.state = .idle
                 state.merge.completed += 1
-                state.filesSinceMerge = 0
+                state.mergeBegun = false
+                state.readsAtLastMerge = reads
             }
             logger.info(
                 "index segments merged",
@@ -329,7 +342,8 @@ package final class IndexScheduler: Service, Sendable {
         case .failed(let error):
             state.withLock { state in
                 state.merge.state = .idle
-                state.filesSinceMerge = 0
+                state.mergeBegun = false
+                state.readsAtLastMerge = reads
             }
             logger.warning("index segment merge failed", metadata: ["error": "\(error)"])
         case .stopped:

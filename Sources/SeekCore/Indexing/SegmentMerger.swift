@@ -3,10 +3,11 @@
 /// Every commit adds segments that FTS5's automerge only combines level by level, so a big index keeps many (18
 /// after the kernel tree's cold index), and a search looks each term up in every one of them. Merging rewrites the
 /// whole full-text index (12 s for the kernel tree's 2.4 GB), so it is worth it only after changes of a size
-/// comparable to the index: a merge is due once the passes completed since the last one indexed at least
-/// `minimumFiles` files and a quarter of the index (a cold index qualifies; a checkout of a few hundred files does
-/// not, and automerge keeps the small segments it adds few). The scheduler merges only after `quietPeriod` without
-/// work and cancels the merge the moment work arrives: a merge step never delays a pass by more than its interrupt.
+/// comparable to the index: a merge is due once the files read since the last one (by passes completed or
+/// superseded) reach `minimumFiles` and a quarter of the index (a cold index qualifies; a checkout of a few hundred
+/// files does not, and automerge keeps the small segments it adds few). The scheduler merges only after
+/// `quietPeriod` without work and cancels the merge the moment work arrives: a merge step never delays a pass by
+/// more than its interrupt.
 package struct SegmentMerger: Sendable {
     let store: IndexStore
     let minimumFiles: Int
@@ -39,15 +40,23 @@ package struct SegmentMerger: Sendable {
         return filesSinceMerge * 4 >= totals.files
     }
 
-    /// Merges until nothing is left to merge; returns the number of steps. Throws `CancellationError` when cancelled
-    /// (the step running then rolls back; the steps before it stay).
-    func merge() async throws -> Int {
+    /// Merges until nothing is left to merge; returns the number of steps. `resuming`: a merge cancelled earlier has
+    /// committed steps, and this one carries it on (`IndexStore.mergeSegmentsStep`); `begun` is called once a first
+    /// step of a new merge has committed. Throws `CancellationError` when cancelled (the step running then rolls back;
+    /// the steps before it stay).
+    func merge(resuming: Bool, begun: @Sendable () -> Void) async throws -> Int {
         var steps = 0
-        repeat {
+        var resuming = resuming
+        while true {
             try Task.checkCancellation()
             if let stepDelay { try await Task.sleep(for: stepDelay) }
             steps += 1
-        } while try await store.mergeSegmentsStep(pages: stepPages)
-        return steps
+            let merged = try await store.mergeSegmentsStep(pages: stepPages, resuming: resuming)
+            if !resuming {
+                resuming = true
+                begun()
+            }
+            if !merged { return steps }
+        }
     }
 }
