@@ -22,6 +22,14 @@ import Testing
         }
     }
 
+    static func withStore(_ body: (IndexStore) async throws -> Void) async throws {
+        try await withTemporaryDirectoryAsync { directory in
+            let store = try IndexStore(path: directory.description + "/index.sqlite3", logger: Logger(label: "test"))
+            defer { store.close() }
+            try await body(store)
+        }
+    }
+
     static func matches(_ store: IndexStore, _ query: String) async throws -> Int {
         try await store.pool.read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM fts WHERE fts MATCH ?", arguments: [query]) ?? 0
@@ -33,9 +41,7 @@ import Testing
     }
 
     @Test func stepsMergeUntilNothingIsLeftAndSearchesStillFindEverything() async throws {
-        try await withTemporaryDirectoryAsync { directory in
-            let store = try IndexStore(path: directory.description + "/index.sqlite3", logger: Logger(label: "test"))
-            defer { store.close() }
+        try await Self.withStore { store in
             try await Self.fill(store, transactions: 12, rowsEach: 50)
             #expect(try await store.mergeSegmentsStep(pages: 1), "twelve commits leave segments to merge")
             let steps = try await SegmentMerger(store: store, stepPages: 1).merge(resuming: true) {}
@@ -50,9 +56,7 @@ import Testing
     /// A merge cancelled at any point leaves a consistent index (the interrupted step rolls back), and a later merge
     /// finishes the work.
     @Test func cancelledMergeLeavesAConsistentIndex() async throws {
-        try await withTemporaryDirectoryAsync { directory in
-            let store = try IndexStore(path: directory.description + "/index.sqlite3", logger: Logger(label: "test"))
-            defer { store.close() }
+        try await Self.withStore { store in
             try await Self.fill(store, transactions: 40, rowsEach: 200)
             let merger = SegmentMerger(store: store, stepPages: 2)
             let begun = Locked(false)
@@ -79,9 +83,7 @@ import Testing
     /// begun (a positive page count) instead of starting over, finishes, and the index stays whole. The new rows'
     /// segment may stay beside the merged one (FTS5's automerge deals with small segments).
     @Test func resumedMergeCarriesOnAfterNewRows() async throws {
-        try await withTemporaryDirectoryAsync { directory in
-            let store = try IndexStore(path: directory.description + "/index.sqlite3", logger: Logger(label: "test"))
-            defer { store.close() }
+        try await Self.withStore { store in
             try await Self.fill(store, transactions: 30, rowsEach: 200)
             #expect(try await store.mergeSegmentsStep(pages: 2), "a new merge begins")
             #expect(try await store.mergeSegmentsStep(pages: 2, resuming: true), "and goes on")
