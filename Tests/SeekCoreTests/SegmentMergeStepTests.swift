@@ -1,6 +1,5 @@
 import GRDB
 import Logging
-import SeekLocking
 import Testing
 
 @testable import SeekCore
@@ -44,7 +43,7 @@ import Testing
         try await Self.withStore { store in
             try await Self.fill(store, transactions: 12, rowsEach: 50)
             #expect(try await store.mergeSegmentsStep(pages: 1), "twelve commits leave segments to merge")
-            let steps = try await SegmentMerger(store: store, stepPages: 1).merge(resuming: true) {}
+            let steps = try await SegmentMerger(store: store, stepPages: 1).merge()
             #expect(steps >= 1)
             #expect(try await !store.mergeSegmentsStep(pages: 1000), "merged into one: nothing left")
             try await Self.integrityCheck(store)
@@ -59,10 +58,8 @@ import Testing
         try await Self.withStore { store in
             try await Self.fill(store, transactions: 40, rowsEach: 200)
             let merger = SegmentMerger(store: store, stepPages: 2)
-            let begun = Locked(false)
             for spins in [0, 20, 200] {
-                let resuming = begun.withLock { $0 }
-                let merging = Task { try await merger.merge(resuming: resuming) { begun.withLock { $0 = true } } }
+                let merging = Task { try await merger.merge() }
                 for _ in 0..<spins { await Task.yield() }
                 merging.cancel()
                 do {
@@ -73,7 +70,7 @@ import Testing
                 try await Self.integrityCheck(store)
                 #expect(try await Self.matches(store, "common") == 8000)
             }
-            _ = try await merger.merge(resuming: begun.withLock { $0 }) {}
+            _ = try await merger.merge()
             #expect(try await !store.mergeSegmentsStep(pages: 1000))
             #expect(try await Self.matches(store, "w7999") == 1)
         }
@@ -86,14 +83,16 @@ import Testing
         try await Self.withStore { store in
             try await Self.fill(store, transactions: 30, rowsEach: 200)
             #expect(try await store.mergeSegmentsStep(pages: 2), "a new merge begins")
-            #expect(try await store.mergeSegmentsStep(pages: 2, resuming: true), "and goes on")
+            #expect(try await store.mergeBacklog(countingFilesFrom: 0).begun, "and the index records it")
+            #expect(try await store.mergeSegmentsStep(pages: 2), "it goes on")
             try await store.pool.write { db in
                 try db.execute(
                     sql: "INSERT INTO fts(rowid, name, path, body) VALUES (100000, 'new.txt', 'd/new.txt', 'fresh')"
                 )
             }
-            let steps = try await SegmentMerger(store: store, stepPages: 2).merge(resuming: true) {}
+            let steps = try await SegmentMerger(store: store, stepPages: 2).merge()
             #expect(steps >= 2)
+            #expect(try await !store.mergeBacklog(countingFilesFrom: 0).begun, "a finished merge clears its record")
             try await Self.integrityCheck(store)
             #expect(try await Self.matches(store, "common") == 6000)
             #expect(try await Self.matches(store, "fresh") == 1)

@@ -57,4 +57,23 @@ struct SegmentMergeTests {
             #expect(merge.completed == 0)
         }
     }
+
+    /// The index keeps the count of files written since the last merge: a daemon stopped before its merge ran (each
+    /// step parked here) merges after a restart, though its own first pass reads no file.
+    @Test func mergeDueBeforeAStopRunsAfterARestart() async throws {
+        let daemon = try await DaemonHarness.start(
+            files: StatusFiguresTests.files(40),
+            environment: ["SEEK_TEST_MERGE_AFTER_FILES": "1", "SEEK_TEST_MERGE_STEP_DELAY_MS": "60000"]
+        )
+        defer { Task { await daemon.cleanUp() } }
+        try await daemon.sync()
+        try await repeatUntil("a running merge") { try await Self.merge(daemon).state == "running" }
+        #expect(try await daemon.stop() == 0)
+        let restarted = try await daemon.restart(environment: ["SEEK_TEST_MERGE_AFTER_FILES": "1"])
+        try await restarted.sync()
+        #expect(try await restarted.status().contentReads == 0)
+        try await repeatUntil("the merge after the restart") { try await Self.merge(restarted).completed == 1 }
+        #expect(try await restarted.paths("common").count == 40)
+        #expect(try await restarted.stop() == 0)
+    }
 }

@@ -18,7 +18,8 @@ package enum IndexSchema {
         """
         CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID
         """,
-        "INSERT INTO meta(key, value) VALUES ('generation', 0), ('roots', ''), ('settings', '')",
+        "INSERT INTO meta(key, value) VALUES ('generation', 0), ('roots', ''), ('settings', ''), ('merge_files', 0), "
+            + "('merge_begun', 0)",
         // Paths are BLOBs: file names need not be UTF-8, and byte order makes "everything under a directory"
         // a range scan (see `BytePath.descendantRange`).
         """

@@ -453,6 +453,12 @@ package final class IndexStore: Sendable {
         for directory in batch.scannedDirectories {
             try insertDirectory.execute(arguments: [Data(directory.path.bytes), Data(directory.parent.bytes)])
         }
+        if !batch.entries.isEmpty {
+            try db.execute(
+                sql: "UPDATE meta SET value = value + ? WHERE key = 'merge_files'",
+                arguments: [batch.entries.count]
+            )
+        }
         if completesPass {
             try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'generation'")
         }
@@ -464,6 +470,8 @@ package final class IndexStore: Sendable {
     /// decide content (`settings`, for example the size cap) changed since the last run.
     package func reconcile(roots: [BytePath], settings: String) async throws {
         try await pool.write { db in
+            // The merge record (`mergeSegmentsStep`), in an index made before it existed too.
+            try db.execute(sql: "INSERT OR IGNORE INTO meta(key, value) VALUES ('merge_files', 0), ('merge_begun', 0)")
             let rootsKey = roots.map(\.description).joined(separator: "\n")
             let storedRoots = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'roots'") ?? ""
             if storedRoots != rootsKey {

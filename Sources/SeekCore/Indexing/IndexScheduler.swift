@@ -40,11 +40,6 @@ package final class IndexScheduler: Service, Sendable {
         var pendingSince: ContinuousClock.Instant?
         var takenSince: ContinuousClock.Instant?
         var lastLag: Duration?
-        /// Files read (`PassProgress`) when the last merge ended: those read since, by any pass, completed or
-        /// superseded, decide when the next one is due.
-        var readsAtLastMerge = 0
-        /// A merge has committed steps and was cancelled: the next one carries it on.
-        var mergeBegun = false
         var merge = MergeFigures()
     }
 
@@ -266,11 +261,9 @@ package final class IndexScheduler: Service, Sendable {
         }
     }
 
-    /// Marks a merge due after a completed pass when the files read since the last one make it worthwhile.
+    /// Marks a merge due after a completed pass when the merger says it is worthwhile.
     private func noteIndexed(merger: SegmentMerger) async {
-        let reads = progress.work.reads
-        let since = state.withLock { state in state.merge.state == .idle ? reads - state.readsAtLastMerge : nil }
-        guard let since, await merger.isDue(filesSinceMerge: since) else { return }
+        guard state.withLock({ $0.merge.state == .idle }), await merger.isDue() else { return }
         state.withLock { $0.merge.state = .due }
     }
 
@@ -283,20 +276,15 @@ package final class IndexScheduler: Service, Sendable {
 
     /// Merges the index's segments once no work has arrived for the merger's quiet period, racing the arrival of
     /// work: whichever comes first cancels the other, and the loser is awaited (a merge step and a pass never write
-    /// at once). A superseded merge stays due; a failed one is given up until enough files change again.
+    /// at once). A superseded merge stays due; a failed one is given up until a pass completes and finds it due.
     private func mergeWhileIdle(_ merger: SegmentMerger) async throws {
         let event = await withTaskGroup(of: MergeEvent.self) { group in
             group.addTask { [self] in
                 do {
                     try await Task.sleep(for: merger.quietPeriod)
-                    let resuming = state.withLock { state in
-                        state.merge.state = .running
-                        return state.mergeBegun
-                    }
+                    state.withLock { $0.merge.state = .running }
                     let started = ContinuousClock.now
-                    let steps = try await merger.merge(resuming: resuming) { [self] in
-                        state.withLock { $0.mergeBegun = true }
-                    }
+                    let steps = try await merger.merge()
                     return .merged(steps: steps, took: .now - started)
                 } catch is CancellationError {
                     return .stopped
@@ -321,14 +309,11 @@ package final class IndexScheduler: Service, Sendable {
             }
             return first
         }
-        let reads = progress.work.reads
         switch event {
         case .merged(let steps, let took):
             state.withLock { state in
                 state.merge.state = .idle
                 state.merge.completed += 1
-                state.mergeBegun = false
-                state.readsAtLastMerge = reads
             }
             logger.info(
                 "index segments merged",
@@ -340,11 +325,7 @@ package final class IndexScheduler: Service, Sendable {
                 state.merge.state = .due
             }
         case .failed(let error):
-            state.withLock { state in
-                state.merge.state = .idle
-                state.mergeBegun = false
-                state.readsAtLastMerge = reads
-            }
+            state.withLock { $0.merge.state = .idle }
             logger.warning("index segment merge failed", metadata: ["error": "\(error)"])
         case .stopped:
             state.withLock { state in
