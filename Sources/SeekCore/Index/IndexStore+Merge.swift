@@ -11,29 +11,25 @@ extension IndexStore {
     ///
     /// A search looks a term up in every segment: the kernel tree's cold index leaves 18, and its rare-identifier
     /// searches took 3.4-3.8 ms there against 2.7-2.9 ms once merged into one (`'optimize'` on a copy, alternated).
-    /// Cancellation interrupts the step's statement (GRDB calls `sqlite3_interrupt`), its transaction rolls back,
-    /// and `CancellationError` is thrown: the index stays as it was before that step, and earlier steps stay committed.
+    /// Cancellation interrupts the step's statement (GRDB calls `sqlite3_interrupt` and throws `CancellationError`),
+    /// and its transaction rolls back: the index stays as it was before that step, and earlier steps stay committed.
     package func mergeSegmentsStep(pages: Int) async throws -> Bool {
         await checkpointer.awaitBacklog()
-        do {
-            return try await pool.write { db in
-                let begun = try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'merge_begun'") == 1
-                let before = db.totalChangesCount
-                try db.execute(
-                    sql: "INSERT INTO fts(fts, rank) VALUES('merge', ?)",
-                    arguments: [begun ? max(1, pages) : -max(1, pages)]
-                )
-                // FTS5 documents this test: the command itself counts one change; merging work counts more.
-                let merged = db.totalChangesCount - before >= 2
-                if !merged {
-                    try db.execute(sql: "UPDATE meta SET value = 0 WHERE key IN ('merge_begun', 'merge_files')")
-                } else if !begun {
-                    try db.execute(sql: "UPDATE meta SET value = 1 WHERE key = 'merge_begun'")
-                }
-                return merged
+        return try await pool.write { db in
+            let begun = try Self.mergeRecord("merge_begun", db) == 1
+            let before = db.totalChangesCount
+            try db.execute(
+                sql: "INSERT INTO fts(fts, rank) VALUES('merge', ?)",
+                arguments: [begun ? max(1, pages) : -max(1, pages)]
+            )
+            // FTS5 documents this test: the command itself counts one change; merging work counts more.
+            let merged = db.totalChangesCount - before >= 2
+            if !merged {
+                try db.execute(sql: "UPDATE meta SET value = 0 WHERE key IN ('merge_begun', 'merge_files')")
+            } else if !begun {
+                try db.execute(sql: "UPDATE meta SET value = 1 WHERE key = 'merge_begun'")
             }
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
-            throw CancellationError()
+            return merged
         }
     }
 
@@ -42,11 +38,15 @@ extension IndexStore {
     /// asking: the record is read after every pass).
     package func mergeBacklog(countingFilesFrom minimum: Int) async throws -> (files: Int, begun: Bool, indexed: Int?) {
         try await pool.read { db in
-            let files = try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'merge_files'") ?? 0
-            let begun = try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'merge_begun'") == 1
+            let files = try Self.mergeRecord("merge_files", db)
+            let begun = try Self.mergeRecord("merge_begun", db) == 1
             let indexed =
                 begun || files >= minimum ? try Int.fetchOne(db, sql: "SELECT count(*) FROM files") : nil
             return (files, begun, indexed)
         }
+    }
+
+    private static func mergeRecord(_ key: String, _ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) ?? 0
     }
 }

@@ -10,28 +10,14 @@
 /// more than its interrupt.
 package struct SegmentMerger: Sendable {
     let store: IndexStore
-    let minimumFiles: Int
-    let quietPeriod: Duration
+    var minimumFiles = Self.defaultMinimumFiles
+    var quietPeriod: Duration = .seconds(1)
     /// Leaf pages per step (one write transaction each): 10 ms for most steps on the kernel tree, 180 ms at worst.
-    let stepPages: Int
+    var stepPages = 200
     /// Test hook: each step first waits this long (a cancelled merge stops waiting at once).
-    let stepDelay: Duration?
+    var stepDelay: Duration?
 
-    package static let defaultMinimumFiles = 1000
-
-    package init(
-        store: IndexStore,
-        minimumFiles: Int = Self.defaultMinimumFiles,
-        quietPeriod: Duration = .seconds(1),
-        stepPages: Int = 200,
-        stepDelay: Duration? = nil
-    ) {
-        self.store = store
-        self.minimumFiles = minimumFiles
-        self.quietPeriod = quietPeriod
-        self.stepPages = stepPages
-        self.stepDelay = stepDelay
-    }
+    static let defaultMinimumFiles = 1000
 
     /// Whether a merge is worth starting: one was stopped before its end, or the files written since the last one
     /// (the index keeps the count, so a restart does not forget it) reach `minimumFiles` and a quarter of the index.
