@@ -23,6 +23,22 @@ import Testing
         #expect(result.hasSuffix("…"))
     }
 
+    /// Two words of one prefix are one term: a window with `beta` and `bets` lacks `alpha`.
+    @Test func completeWindowHoldsEveryTermNotJustAsManyWords() {
+        let filler = (0..<40).map { "w\($0)" }.joined(separator: " ")
+        let text = "beta bets \(filler) alpha bet \(filler)"
+        let result = Self.snippet(#""alpha" AND "bet"*"#, text)
+        #expect(result.hasPrefix("…w38 w39 [alpha] [bet]"))
+    }
+
+    /// The first window holding every term is shown, however many matches of one term come before it.
+    @Test func firstCompleteWindowWinsPastManyMatchesOfOneTerm() {
+        let crowd = (0..<200).map { "ext4 w\($0)" }.joined(separator: " ")
+        let text = "\(crowd) call ext4_fc_replay here \(crowd)"
+        let result = Self.snippet(#""ext4" "fc" "replay"*"#, text)
+        #expect(result.contains("call [ext4]_[fc]_[replay] here"))
+    }
+
     @Test func matchPastTheScanLimitShowsTheStart() {
         let filler = String(repeating: "pad ", count: SnippetBuilder.scanLimit / 4)
         let result = Self.snippet(#""zebra""#, filler + "zebra")
@@ -172,14 +188,17 @@ import Testing
 
     @Test(arguments: [
         #""alpha""#, #""alpha" AND "beta""#, #""bet"*"#, #""cafe""#, #""alpha beta""#, #""naive" AND "gamma"*"#,
-        #""日本""#, #""zebra""#,
+        #""日本""#, #""zebra""#, #""alpha" AND "bet"*"#, #""gamma" AND "alpha" AND "cafe""#, #""pad" AND "beta""#,
     ])
     func skippingAheadGivesTheSnippetOfAScanFromTheStart(expression: String) {
         Self.expectSameSnippets(expression, rounds: 1_000, cuts: 4, segments: 1...6, fillerWords: 40)
     }
 
     /// Texts past the scan limit (128 KiB) and with more matches than compete for the window (64).
-    @Test(arguments: [#""alpha""#, #""alpha" AND "gamma""#, #""bet"*"#, #""zebra""#])
+    @Test(arguments: [
+        #""alpha""#, #""alpha" AND "gamma""#, #""bet"*"#, #""zebra""#, #""alpha" AND "bet"*"#,
+        #""naive" AND "gamma" AND "x""#,
+    ])
     func skippingAheadGivesTheSameSnippetInLongTexts(expression: String) {
         Self.expectSameSnippets(expression, rounds: 12, cuts: 2, segments: 150...300, fillerWords: 600)
     }

@@ -6,9 +6,6 @@ package struct HighlightTerms: Sendable, Equatable {
 
     package var isEmpty: Bool { words.isEmpty && prefixes.isEmpty }
 
-    /// How many distinct words and prefixes a window can hold at most.
-    package var count: Int { words.count + Set(prefixes).count }
-
     /// Whether a folded token of the text matches.
     package func matches(_ folded: String) -> Bool {
         words.contains(folded) || prefixes.contains { folded.hasPrefix($0) }

@@ -1,26 +1,31 @@
 extension QueryWordTable.Buffers {
-    /// A place after `floor` where a scan can start so that at least two whole tokens precede the token at `origin`:
-    /// just after an ASCII separator with three token starts between it and `origin`, walking back; nil when the walk
-    /// reaches `floor` first. The bytes in `floor..<origin` must be ASCII, as they are before a place the lookout
-    /// (`firstPossibleMatch`) found, which stops at the first non-ASCII byte: a start after an ASCII separator then
-    /// cuts no token, the same tokens follow it as in a scan from the text's start.
-    func restartPoint(before origin: Int, after floor: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    /// A place after `floor` where a scan can start so that at least `tokenStarts - 1` whole tokens precede the token
+    /// at `origin`: just after an ASCII separator with `tokenStarts` token starts between it and `origin`, walking
+    /// back; nil when the walk reaches `floor` first. The bytes in `floor..<origin` must be ASCII, as they are before a
+    /// place the lookout (`firstPossibleMatch`) found, which stops at the first non-ASCII byte: a start after an ASCII
+    /// separator then cuts no token, the same tokens follow it as in a scan from the text's start.
+    func restartPoint(
+        before origin: Int,
+        after floor: Int,
+        tokenStarts wanted: Int = 3,
+        in bytes: UnsafeBufferPointer<UInt8>
+    ) -> Int? {
         var tokenStarts = 0
         var offset = origin - 1
         while offset > floor {
             let startsToken = isASCIIToken(bytes[offset]) && !isASCIIToken(bytes[offset - 1])
             if startsToken {
                 tokenStarts += 1
-                if tokenStarts == 3 { return offset }
+                if tokenStarts == wanted { return offset }
             }
             offset -= 1
         }
         return nil
     }
 
-    /// Whether a token lies before `offset`; the bytes before it must be ASCII (see `restartPoint`).
-    func hasToken(before offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        UnsafeBufferPointer(rebasing: bytes[..<offset]).contains { isASCIIToken($0) }
+    /// Whether a token lies in `range`, whose bytes must be ASCII (see `restartPoint`).
+    func hasToken(in range: Range<Int>, of bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        UnsafeBufferPointer(rebasing: bytes[range]).contains { isASCIIToken($0) }
     }
 
     private func isASCIIToken(_ byte: UInt8) -> Bool {

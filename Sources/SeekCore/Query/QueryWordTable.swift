@@ -12,20 +12,37 @@ struct QueryWordTable: Sendable {
     /// What each byte value is to the scan (`ByteClass` bits): one lookup answers "token character?", "needs
     /// decoding?" and "can a query word start here?" at once.
     private let byteClasses: [UInt8]
-    /// The first two bytes of each query word or prefix (lowercase), each repeated in the eight bytes of a word: the
-    /// lookout for a place where one could begin tests eight bytes of text at a time.
-    private let leadingPairs: [LeadingPair]
+    /// The first and last bytes of each query word or prefix (lowercase), each repeated in the eight bytes of a word:
+    /// the lookout for a place where one could begin tests eight bytes of text at a time.
+    private let leadingPairs: [EndBytes]
+    /// Every term's bit: a window holding all of them is complete.
+    let completeMask: UInt64
+    /// The end bytes of each candidate, in the same order: the lookout for one of them alone.
+    private let candidateEnds: [EndBytes]
+    private let foldedTerms: [FoldedTerm]
 
     struct Candidate {
         var start: Int
         var count: Int
         var isPrefix: Bool
+        /// The query term this spelling is, as one bit of a window's coverage (`Buffers.match`).
+        var bit: UInt64
     }
 
-    struct LeadingPair: Equatable {
+    /// A query term in the form a non-ASCII token is compared with (after folding).
+    struct FoldedTerm {
+        var text: String
+        var isPrefix: Bool
+        var bit: UInt64
+    }
+
+    /// Two bytes of a spelling, `distance` apart: testing both rules out far more places than the first alone (two
+    /// leading letters such as `re` or `co` are everywhere in code, a word's first and last letter together are not).
+    struct EndBytes: Equatable {
         var first: UInt64
         /// Nil for a one-letter word or prefix.
-        var second: UInt64?
+        var last: UInt64?
+        var distance: Int
     }
 
     enum ByteClass {
@@ -38,37 +55,59 @@ struct QueryWordTable: Sendable {
 
     init(terms: HighlightTerms) {
         self.terms = terms
-        let spellings = (terms.words.map { ($0, false) } + terms.prefixes.map { ($0, true) }).map {
-            (bytes: Array($0.0.utf8), isPrefix: $0.1)
-        }.filter { !$0.bytes.isEmpty }.sorted { $0.bytes[0] < $1.bytes[0] }
+        // One bit per term: each word, and each distinct prefix (a word and a prefix spelled alike are two terms).
+        // Past 64 terms the rest share no bit: they are marked, and a window is complete without them.
+        var folded = terms.words.sorted().map { FoldedTerm(text: $0, isPrefix: false, bit: 0) }
+        for prefix in terms.prefixes where !folded.contains(where: { $0.isPrefix && $0.text == prefix }) {
+            folded.append(FoldedTerm(text: prefix, isPrefix: true, bit: 0))
+        }
+        folded = folded.filter { !$0.text.isEmpty }
+        for index in folded.indices where index < 64 { folded[index].bit = 1 << UInt64(index) }
+        foldedTerms = folded
+        completeMask = folded.reduce(0) { $0 | $1.bit }
+        let spellings = folded.map { (bytes: Array($0.text.utf8), isPrefix: $0.isPrefix, bit: $0.bit) }
+            .sorted { $0.bytes[0] < $1.bytes[0] }
         var candidateBytes: [UInt8] = []
         var candidates: [Candidate] = []
         var byInitial = [Range<Int>](repeating: 0..<0, count: 256)
-        var pairs: [LeadingPair] = []
+        var pairs: [EndBytes] = []
         for spelling in spellings {
             let initial = Int(spelling.bytes[0])
             if byInitial[initial].isEmpty { byInitial[initial] = candidates.count..<candidates.count }
             candidates.append(
-                Candidate(start: candidateBytes.count, count: spelling.bytes.count, isPrefix: spelling.isPrefix)
+                Candidate(
+                    start: candidateBytes.count,
+                    count: spelling.bytes.count,
+                    isPrefix: spelling.isPrefix,
+                    bit: spelling.bit
+                )
             )
             candidateBytes += spelling.bytes
             byInitial[initial] = byInitial[initial].lowerBound..<candidates.count
-            let pair = LeadingPair(
-                first: Self.repeated(spelling.bytes[0]),
-                second: spelling.bytes.count > 1 ? Self.repeated(spelling.bytes[1]) : nil
-            )
+            let pair = Self.endBytes(of: spelling.bytes)
             if !pairs.contains(pair) { pairs.append(pair) }
         }
         self.candidateBytes = candidateBytes
         self.candidates = candidates
         candidatesByInitial = byInitial
         leadingPairs = pairs
+        candidateEnds = candidates.map {
+            Self.endBytes(of: Array(candidateBytes[$0.start..<($0.start + $0.count)]))
+        }
         byteClasses = (0...255).map { value in
             let byte = UInt8(value)
             guard byte < 0x80 else { return ByteClass.nonASCII }
             let token = TextTokens.isASCIITokenCharacter(byte) ? ByteClass.asciiToken : 0
             return token | (byInitial[Int(Buffers.lower(byte))].isEmpty ? 0 : ByteClass.candidateInitial)
         }
+    }
+
+    private static func endBytes(of spelling: [UInt8]) -> EndBytes {
+        EndBytes(
+            first: repeated(spelling[0]),
+            last: spelling.count > 1 ? repeated(spelling[spelling.count - 1]) : nil,
+            distance: spelling.count - 1
+        )
     }
 
     /// Calls `body` with the table as buffers, valid only during the call.
@@ -78,16 +117,20 @@ struct QueryWordTable: Sendable {
                 candidates.withUnsafeBufferPointer { candidates in
                     candidatesByInitial.withUnsafeBufferPointer { byInitial in
                         leadingPairs.withUnsafeBufferPointer { leadingPairs in
-                            body(
-                                Buffers(
-                                    terms: terms,
-                                    classes: classes,
-                                    candidateBytes: candidateBytes,
-                                    candidates: candidates,
-                                    candidatesByInitial: byInitial,
-                                    leadingPairs: leadingPairs
+                            candidateEnds.withUnsafeBufferPointer { candidateEnds in
+                                body(
+                                    Buffers(
+                                        foldedTerms: foldedTerms,
+                                        completeMask: completeMask,
+                                        classes: classes,
+                                        candidateBytes: candidateBytes,
+                                        candidates: candidates,
+                                        candidatesByInitial: byInitial,
+                                        leadingPairs: leadingPairs,
+                                        candidateEnds: candidateEnds
+                                    )
                                 )
-                            )
+                            }
                         }
                     }
                 }
@@ -102,12 +145,14 @@ struct QueryWordTable: Sendable {
 
     /// The table for the length of one scan. Offsets are byte offsets into the text scanned.
     struct Buffers {
-        let terms: HighlightTerms
+        let foldedTerms: [FoldedTerm]
+        let completeMask: UInt64
         let classes: UnsafeBufferPointer<UInt8>
         let candidateBytes: UnsafeBufferPointer<UInt8>
         let candidates: UnsafeBufferPointer<Candidate>
         let candidatesByInitial: UnsafeBufferPointer<Range<Int>>
-        let leadingPairs: UnsafeBufferPointer<LeadingPair>
+        let leadingPairs: UnsafeBufferPointer<EndBytes>
+        let candidateEnds: UnsafeBufferPointer<EndBytes>
 
         /// Whether a token starting with `byte` can be a query word: folding keeps an ASCII first byte ASCII, so
         /// most tokens are ruled out before their bytes are read.
@@ -115,31 +160,37 @@ struct QueryWordTable: Sendable {
             classes[Int(byte)] & (ByteClass.candidateInitial | ByteClass.nonASCII) != 0
         }
 
-        /// The folded word a token is, or nil when it is no query word. ASCII tokens are compared as bytes; others
-        /// are folded by Foundation.
-        func match(_ token: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        /// The terms a token is (their bits; zero for a term past the 64th), or nil when it is no query word. ASCII
+        /// tokens are compared as bytes; others are folded by Foundation.
+        func match(_ token: UnsafeBufferPointer<UInt8>) -> UInt64? {
             guard let first = token.first else { return nil }
+            var found: UInt64?
             if token.allSatisfy({ $0 < 0x80 }) {
                 for index in candidatesByInitial[Int(Self.lower(first))] {
                     let candidate = candidates[index]
                     guard candidate.isPrefix ? token.count >= candidate.count : token.count == candidate.count,
                         spells(candidate, at: 0, in: token)
                     else { continue }
-                    return token.map(Self.lower)
+                    found = (found ?? 0) | candidate.bit
                 }
-                return nil
+                return found
             }
             let folded = TextTokens.fold(String(decoding: token, as: UTF8.self))
-            return terms.matches(folded) ? Array(folded.utf8) : nil
+            for term in foldedTerms where term.isPrefix ? folded.hasPrefix(term.text) : folded == term.text {
+                found = (found ?? 0) | term.bit
+            }
+            return found
         }
 
         /// The first offset in `from..<end` where a query word could begin: an ASCII spelling of a word or prefix in
         /// any case (not necessarily at a token's start), or any non-ASCII byte (folding may turn such a token into a
-        /// query word); `end` when there is none. No token before it can match.
-        func firstPossibleMatch(in bytes: UnsafeBufferPointer<UInt8>, from: Int, end: Int) -> Int {
+        /// query word); `end` when there is none. No token before it can match. With an `anchor` (a candidate's
+        /// index), only places where that one could begin count.
+        func firstPossibleMatch(in bytes: UnsafeBufferPointer<UInt8>, from: Int, end: Int, anchor: Int? = nil) -> Int {
+            let pairs = anchor.map { UnsafeBufferPointer(rebasing: candidateEnds[$0...$0]) } ?? leadingPairs
             var offset = from
             while offset < end {
-                offset = skipBlocks(in: bytes, from: offset, end: end)
+                offset = skipBlocks(in: bytes, from: offset, end: end, pairs: pairs)
                 // The bytes of a block that may hold a place, one by one, then back to whole blocks.
                 let blockEnd = min(offset + 8, end)
                 while offset < blockEnd {
@@ -147,7 +198,8 @@ struct QueryWordTable: Sendable {
                     let byteClass = classes[Int(byte)]
                     if byteClass & ByteClass.nonASCII != 0 { return offset }
                     if byteClass & ByteClass.candidateInitial != 0 {
-                        for index in candidatesByInitial[Int(Self.lower(byte))] {
+                        for index in candidatesByInitial[Int(Self.lower(byte))]
+                        where anchor == nil || index == anchor {
                             let candidate = candidates[index]
                             if offset + candidate.count <= end && spells(candidate, at: offset, in: bytes) {
                                 return offset
@@ -160,19 +212,17 @@ struct QueryWordTable: Sendable {
             return end
         }
 
-        /// Whether every query word and prefix could occur in `bytes`: each is spelled somewhere (ASCII case folded),
-        /// or a non-ASCII byte makes that a question of folding (counted as yes).
-        func mayHoldEveryWord(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-            // One bit per word or prefix; past 64 of them, only the first 64 are looked for (a hint may say yes
-            // more often than it should).
-            var unseen: UInt64 = candidates.count >= 64 ? .max : (1 << candidates.count) - 1
+        /// Whether every query term could occur in `bytes`: each is spelled somewhere (ASCII case folded), or a
+        /// non-ASCII byte makes that a question of folding (counted as yes).
+        func mayHoldEveryTerm(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+            var unseen = completeMask
             var offset = firstPossibleMatch(in: bytes, from: 0, end: bytes.count)
             while offset < bytes.count && unseen != 0 {
                 if classes[Int(bytes[offset])] & ByteClass.nonASCII != 0 { return true }
-                for index in candidatesByInitial[Int(Self.lower(bytes[offset]))] where index < 64 {
+                for index in candidatesByInitial[Int(Self.lower(bytes[offset]))] {
                     let candidate = candidates[index]
                     if offset + candidate.count <= bytes.count && spells(candidate, at: offset, in: bytes) {
-                        unseen &= ~(1 << index)
+                        unseen &= ~candidate.bit
                     }
                 }
                 offset = firstPossibleMatch(in: bytes, from: offset + 1, end: bytes.count)
@@ -180,21 +230,51 @@ struct QueryWordTable: Sendable {
             return unseen == 0
         }
 
-        /// Skips eight bytes at a time while they hold no non-ASCII byte and no place where the first two bytes of a
-        /// query word (ASCII case folded) could stand; returns where that stops.
-        private func skipBlocks(in bytes: UnsafeBufferPointer<UInt8>, from: Int, end: Int) -> Int {
+        /// The candidate to hunt complete windows by: the term spelled least often in `sample` (ASCII case folded;
+        /// the first bytes of the text), the longest of those; nil without terms. Any term would do, since every
+        /// complete window holds each one, but the rarest leaves the fewest places to tokenize around (in a file about
+        /// TCP, `tcp_v4_rcv` is best hunted by `v4`), and one missing from the sample is likely missing further on.
+        func anchor(sampling sample: UnsafeBufferPointer<UInt8>) -> Int? {
+            var counts = [Int](repeating: 0, count: candidates.count)
+            var offset = firstPossibleMatch(in: sample, from: 0, end: sample.count)
+            while offset < sample.count {
+                for index in candidatesByInitial[Int(Self.lower(sample[offset]))] {
+                    let candidate = candidates[index]
+                    if offset + candidate.count <= sample.count && spells(candidate, at: offset, in: sample) {
+                        counts[index] += 1
+                    }
+                }
+                offset = firstPossibleMatch(in: sample, from: offset + 1, end: sample.count)
+            }
+            return candidates.indices.filter { candidates[$0].bit != 0 }.min {
+                (counts[$0], -candidates[$0].count) < (counts[$1], -candidates[$1].count)
+            }
+        }
+
+        /// Skips eight bytes at a time while they hold no non-ASCII byte and no place where the first and last bytes
+        /// of a query word (ASCII case folded) could stand; returns where that stops.
+        private func skipBlocks(
+            in bytes: UnsafeBufferPointer<UInt8>,
+            from: Int,
+            end: Int,
+            pairs: UnsafeBufferPointer<EndBytes>
+        ) -> Int {
             guard let base = bytes.baseAddress else { return from }
             let raw = UnsafeRawPointer(base)
+            // The last bytes of the places in a block are read as one word too.
+            let reach = 8 + max(1, pairs.reduce(0) { max($0, $1.distance) })
             var offset = from
-            while offset + 9 <= end {
+            while offset + reach <= end {
                 let block = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
                 if block & Self.highBits != 0 { break }
                 let folded = block | Self.caseBits
-                let next = raw.loadUnaligned(fromByteOffset: offset + 1, as: UInt64.self) | Self.caseBits
                 var possible: UInt64 = 0
-                for pair in leadingPairs {
+                for pair in pairs {
                     var both = Self.zeroBytes(folded ^ pair.first)
-                    if let second = pair.second { both &= Self.zeroBytes(next ^ second) }
+                    if let last = pair.last {
+                        let lasts = raw.loadUnaligned(fromByteOffset: offset + pair.distance, as: UInt64.self)
+                        both &= Self.zeroBytes((lasts | Self.caseBits) ^ last)
+                    }
                     possible |= both
                 }
                 if possible != 0 { break }

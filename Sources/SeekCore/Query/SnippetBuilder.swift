@@ -1,7 +1,9 @@
-/// Builds a snippet in Swift from a hit's text: the window of about `windowTokens` words holding the most distinct
-/// query words, matches wrapped in the markers. FTS5's `snippet()` was measured at 0.3 s for one 60 KB file with
-/// thousands of prefix matches, inside one SQLite call that `sqlite3_interrupt` cannot stop; this is one bounded
-/// scan of the text's UTF-8 bytes that stops as soon as a window holds every query word.
+/// Builds a snippet in Swift from a hit's text: a window of about `windowTokens` words with the matches wrapped in the
+/// markers. The window is the first one that holds every query term (each word, and each prefix, at least once),
+/// starting two tokens before the shortest span of matches that completes it; in a text with none, the window of one
+/// of its first `candidateLimit` matches holding the most terms. FTS5's `snippet()` was measured at 0.3 s for one
+/// 60 KB file with thousands of prefix matches, inside one SQLite call that `sqlite3_interrupt` cannot stop; this is a
+/// bounded scan of the text's UTF-8 bytes that tokenizes only around the places where one term, the anchor, can occur.
 package struct SnippetBuilder: Sendable {
     package let terms: HighlightTerms
     package var open: String
@@ -11,10 +13,13 @@ package struct SnippetBuilder: Sendable {
     /// Whether the scan may skip text where no query word can occur instead of tokenizing all of it. Only tests turn
     /// it off, to compare the two.
     package var skipsAhead = true
-    /// Only the first this many matches compete for the window: enough to find a good one, bounded for huge files.
+    /// In a text with no complete window, only the first this many matches compete for the window: enough to find a
+    /// good one, bounded for huge files.
     static let candidateLimit = 64
     /// Matches are looked for in this many leading bytes; a file matching only later shows its start.
     package static let scanLimit = 128 << 10
+    /// The anchor term is chosen by counting the terms' spellings in this many leading bytes.
+    static let anchorSample = 16 << 10
     private let queryWords: QueryWordTable
 
     package init(terms: HighlightTerms, open: String, close: String) {
@@ -35,11 +40,11 @@ package struct SnippetBuilder: Sendable {
         bytes.withUnsafeBufferPointer { snippet(of: $0, isWhole: true) } ?? ""
     }
 
-    /// False when these first bytes of a text lack some query word (in any spelling of its case, with no non-ASCII
-    /// byte that could fold into it): its snippet is then usually further in. A hint for reading more at once; the
-    /// builder still decides (a window may be complete without one of the words, for example two words of a prefix).
+    /// False when these first bytes of a text lack some query term (in any spelling of its case, with no non-ASCII
+    /// byte that could fold into it): no window in them is complete, so the snippet depends on what follows. A hint
+    /// for reading more at once.
     package func mayComplete(inPrefix bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBufferPointer { buffer in queryWords.withBuffers { $0.mayHoldEveryWord(buffer) } }
+        bytes.withUnsafeBufferPointer { buffer in queryWords.withBuffers { $0.mayHoldEveryTerm(buffer) } }
     }
 
     /// The snippet of the first bytes of a longer text, or nil when it depends on what follows them: the scan
@@ -52,34 +57,35 @@ package struct SnippetBuilder: Sendable {
     private func snippet(of bytes: UnsafeBufferPointer<UInt8>, isWhole: Bool) -> String? {
         queryWords.withBuffers { table in
             let scanned = min(bytes.count, Self.scanLimit)
-            guard skipsAhead, !terms.isEmpty else {
-                return scan(bytes, from: 0, tokensSkipped: false, isWhole: isWhole, jumps: false, table).snippet
+            // Whether the scan sees all it will ever see: the whole text, or at least its first `scanLimit` bytes.
+            let knowsScanned = isWhole || bytes.count >= Self.scanLimit
+            guard skipsAhead, !terms.isEmpty else { return fullScan(bytes, knowsScanned: knowsScanned, table) }
+            if let anchor = table.anchor(
+                sampling: UnsafeBufferPointer(rebasing: bytes[..<min(scanned, Self.anchorSample)])
+            ) {
+                switch firstCompleteWindow(bytes, anchor: anchor, knowsScanned: knowsScanned, table) {
+                case .snippet(let text): return text
+                case .needsMoreText: return nil
+                case .needsFullScan: return fullScan(bytes, knowsScanned: knowsScanned, table)
+                case .noCompleteWindow: break
+                }
             }
+            // No window is complete: in a prefix, one may be further on.
+            guard knowsScanned else { return nil }
             let origin = table.firstPossibleMatch(in: bytes, from: 0, end: scanned)
             if origin == scanned {
-                // No query word occurs: the snippet is the text's start, and a prefix says nothing about what follows.
-                if !isWhole && scanned < Self.scanLimit { return nil }
-                return scan(
-                    bytes,
-                    from: 0,
-                    tokensSkipped: false,
-                    isWhole: isWhole,
-                    stopAfter: windowTokens + 1,
-                    jumps: false,
-                    table
-                ).snippet
+                // No query word occurs: the snippet is the text's start.
+                return bestWindow(bytes, from: 0, tokensSkipped: false, stopAfter: windowTokens + 1, table).snippet
             }
             let restart = table.restartPoint(before: origin, after: 0, in: bytes) ?? 0
-            let outcome = scan(
+            let outcome = bestWindow(
                 bytes,
                 from: restart,
-                tokensSkipped: table.hasToken(before: restart, in: bytes),
-                isWhole: isWhole,
-                jumps: true,
+                tokensSkipped: table.hasToken(in: 0..<restart, of: bytes),
                 table
             )
             if outcome != .needsFullScan { return outcome.snippet }
-            return scan(bytes, from: 0, tokensSkipped: false, isWhole: isWhole, jumps: false, table).snippet
+            return fullScan(bytes, knowsScanned: knowsScanned, table)
         }
     }
 
@@ -89,6 +95,8 @@ package struct SnippetBuilder: Sendable {
         case needsMoreText
         /// The window would take in tokens the scan skipped: it must be redone from the start without skipping.
         case needsFullScan
+        /// No window in the scanned bytes holds every term.
+        case noCompleteWindow
 
         var snippet: String? {
             if case .snippet(let text) = self { return text }
@@ -96,33 +104,176 @@ package struct SnippetBuilder: Sendable {
         }
     }
 
-    /// Tokenizes from byte `first` (the text's start, or a place where no token is cut: after an ASCII separator) and
-    /// picks the window. Token positions count from `first`, and with `jumps` the scan skips, while it still looks
-    /// for a better window, from more than `windowTokens` tokens past the last match to three tokens before the next
-    /// place a query word can occur. Only differences of positions under `windowTokens` matter to the choice, and
-    /// those are the same as from the start; what could differ (a window shifted back to stay full across skipped
-    /// tokens, a text without a match) answers `needsFullScan`. A window starting at the first token shows `…` before
-    /// it when `tokensSkipped`.
-    private func scan(
+    /// The snippet every other path must give: every token of the scanned bytes, then the first complete window, or
+    /// the best of the first `candidateLimit` matches' windows. In a prefix, nil unless the first complete window and
+    /// the token after it lie in it. The skipping scans below fall back on it where their shortcuts do not hold.
+    private func fullScan(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        knowsScanned: Bool,
+        _ table: QueryWordTable.Buffers
+    )
+        -> String?
+    {
+        let scanned = min(bytes.count, Self.scanLimit)
+        var tokens: [Range<Int>] = []
+        var matched: [Int] = []
+        var masks: [UInt64] = []
+        var cursor = 0
+        while let token = table.nextToken(in: bytes, from: &cursor, end: scanned) {
+            tokens.append(token)
+            if table.mayStartQueryWord(bytes[token.lowerBound]),
+                let mask = table.match(UnsafeBufferPointer(rebasing: bytes[token]))
+            {
+                matched.append(tokens.count - 1)
+                masks.append(mask)
+            }
+        }
+        let reachedEnd = cursor >= bytes.count
+        for index in matched.indices {
+            guard let spanStart = completeSpan(matched, masks, endingAt: index, tokensSkipped: false, table) else {
+                continue
+            }
+            let start = max(0, spanStart - 2)
+            guard knowsScanned || start + windowTokens < tokens.count else { return nil }
+            return renderWhole(start: start)
+        }
+        // A prefix may yet hold a complete window, unless the query has no terms to complete one.
+        guard knowsScanned || (terms.isEmpty && windowTokens < tokens.count) else { return nil }
+        return renderWhole(start: Self.bestStart(matched, masks, windowTokens: windowTokens))
+
+        // A window near the end shifts back to stay full, when the whole text was tokenized.
+        func renderWhole(start: Int) -> String {
+            let start = reachedEnd ? max(0, min(start, tokens.count - windowTokens)) : start
+            return render(bytes, tokens, matched, start: start, reachedEnd: reachedEnd, tokensSkipped: false)
+        }
+    }
+
+    /// Looks for the first complete window the way `fullScan` does, tokenizing only around the places where the
+    /// `anchor` candidate can occur: every complete span holds a match of it, within `windowTokens - 3` tokens of the
+    /// span's end. So the scan hunts the anchor with the byte lookout, starts tokenizing `windowTokens` token starts
+    /// before each place it finds (so every span holding it is seen whole), and skips again once every span holding
+    /// the last anchor match was checked. Positions count from the first token of the stretch being tokenized.
+    private func firstCompleteWindow(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        anchor: Int,
+        knowsScanned: Bool,
+        _ table: QueryWordTable.Buffers
+    ) -> ScanOutcome {
+        let scanned = min(bytes.count, Self.scanLimit)
+        let anchorBit = table.candidates[anchor].bit
+        var tokens: [Range<Int>] = []
+        tokens.reserveCapacity(4 * windowTokens)
+        var matched: [Int] = []
+        var masks: [UInt64] = []
+        // Whether tokens precede the stretch: then positions are not the text's, and a window is not clamped to 0.
+        var tokensSkipped = false
+        var lastAnchor: Int?
+        // Where the window starts once the first complete span was found; the scan goes on to its end.
+        var found: Int?
+        var cursor = 0
+        // The lookout is not run again before the cursor passes the place it found.
+        var lookout = 0
+        while true {
+            let anchorsChecked = lastAnchor.map { tokens.count > $0 + windowTokens } ?? true
+            if found == nil && anchorsChecked && cursor >= lookout {
+                let place = table.firstPossibleMatch(in: bytes, from: cursor, end: scanned, anchor: anchor)
+                if place == scanned { return knowsScanned ? .noCompleteWindow : .needsMoreText }
+                lookout = place + 1
+                if let restart = table.restartPoint(before: place, after: cursor, tokenStarts: windowTokens, in: bytes)
+                {
+                    tokensSkipped = tokensSkipped || !tokens.isEmpty || table.hasToken(in: cursor..<restart, of: bytes)
+                    tokens.removeAll(keepingCapacity: true)
+                    matched.removeAll(keepingCapacity: true)
+                    masks.removeAll(keepingCapacity: true)
+                    lastAnchor = nil
+                    cursor = restart
+                }
+            }
+            if let start = found, tokens.count > start + windowTokens {
+                // The window and the token after it are known: it is shown as it is, ending with `…`.
+                return .snippet(
+                    render(bytes, tokens, matched, start: start, reachedEnd: false, tokensSkipped: tokensSkipped)
+                )
+            }
+            guard let token = table.nextToken(in: bytes, from: &cursor, end: scanned) else { break }
+            tokens.append(token)
+            guard table.mayStartQueryWord(bytes[token.lowerBound]),
+                let mask = table.match(UnsafeBufferPointer(rebasing: bytes[token]))
+            else { continue }
+            matched.append(tokens.count - 1)
+            masks.append(mask)
+            if mask & anchorBit != 0 { lastAnchor = tokens.count - 1 }
+            if found == nil,
+                let spanStart = completeSpan(
+                    matched,
+                    masks,
+                    endingAt: matched.count - 1,
+                    tokensSkipped: tokensSkipped,
+                    table
+                )
+            {
+                found = tokensSkipped ? spanStart - 2 : max(0, spanStart - 2)
+            }
+        }
+        // The scanned bytes ran out before the window's end.
+        guard knowsScanned else { return .needsMoreText }
+        guard var start = found else { return .noCompleteWindow }
+        let reachedEnd = cursor >= bytes.count
+        if reachedEnd && start + windowTokens > tokens.count {
+            // Shifted back to stay full, the window would take in tokens before the stretch.
+            if tokensSkipped && tokens.count < windowTokens { return .needsFullScan }
+            start = max(0, tokens.count - windowTokens)
+        }
+        return .snippet(
+            render(bytes, tokens, matched, start: start, reachedEnd: reachedEnd, tokensSkipped: tokensSkipped)
+        )
+    }
+
+    /// Where the shortest span of matches ending at `matched[index]` that holds every term starts, when one fits in a
+    /// window with two tokens before it; nil when none does. With `tokensSkipped` (positions after a skip), a span
+    /// that could reach before the first position is not looked for: it would need tokens the scan skipped.
+    private func completeSpan(
+        _ matched: [Int],
+        _ masks: [UInt64],
+        endingAt index: Int,
+        tokensSkipped: Bool,
+        _ table: QueryWordTable.Buffers
+    ) -> Int? {
+        let end = matched[index]
+        let earliest = end - (windowTokens - 3)
+        if tokensSkipped && earliest < 2 { return nil }
+        var covered: UInt64 = 0
+        var first = index
+        while first >= 0 && matched[first] >= earliest {
+            covered |= masks[first]
+            if covered == table.completeMask { return matched[first] }
+            first -= 1
+        }
+        return nil
+    }
+
+    /// The best window of the first `candidateLimit` matches, in a text with no complete window (so it never stops
+    /// early): tokenizes from byte `first` (the text's start, or a place where no token is cut: after an ASCII
+    /// separator) and, while matches are still to be found, skips from more than `windowTokens` tokens past the last
+    /// match to three tokens before the next place a query word can occur. Positions count from `first`; only
+    /// differences of positions under `windowTokens` matter to the choice, and those are the same as from the start;
+    /// what could differ (a window shifted back to stay full across skipped tokens, a text without a match) answers
+    /// `needsFullScan`. A window starting at the first token shows `…` before it when `tokensSkipped`.
+    private func bestWindow(
         _ bytes: UnsafeBufferPointer<UInt8>,
         from first: Int,
         tokensSkipped: Bool,
-        isWhole: Bool,
         stopAfter: Int? = nil,
-        jumps: Bool,
         _ table: QueryWordTable.Buffers
     ) -> ScanOutcome {
         let scanned = min(bytes.count, Self.scanLimit)
         var tokens: [Range<Int>] = []
         tokens.reserveCapacity(min((scanned - first) / 6, Self.candidateLimit * windowTokens))
-        // Matches by token position, in order, with the word each one is (an index into `words`, the folded words
-        // seen): windows count distinct words among a few neighbouring matches, by comparing small integers.
         var matched: [Int] = []
-        var matchedWords: [Int] = []
-        var words: [[UInt8]] = []
-        // Once a window holds every query word (it cannot be beaten) or enough candidates were seen, only the tokens
-        // that can still fall inside the chosen window are read, and matched so every match there is marked.
-        var scanEnd = stopAfter ?? (terms.isEmpty ? windowTokens : Int.max)
+        var masks: [UInt64] = []
+        // Once enough candidates were seen, only the tokens that can still fall inside the chosen window are read,
+        // and matched so every match there is marked.
+        var scanEnd = stopAfter ?? Int.max
         var cursor = first
         // No place a query word can occur is looked for before this byte (one found is not looked for again).
         var nextLookout = first
@@ -131,12 +282,11 @@ package struct SnippetBuilder: Sendable {
         // Past every match and with nothing to match further on: the window is decided.
         var decided = false
         while tokens.count < scanEnd {
-            if jumps && scanEnd == Int.max && cursor >= nextLookout
+            if stopAfter == nil && scanEnd == Int.max && cursor >= nextLookout
                 && tokens.count >= (matched.last ?? -1) + windowTokens + 2
             {
                 let origin = table.firstPossibleMatch(in: bytes, from: cursor, end: scanned)
                 if origin == scanned {
-                    if !isWhole && scanned < Self.scanLimit { return .needsMoreText }
                     decided = true
                     break
                 }
@@ -149,39 +299,19 @@ package struct SnippetBuilder: Sendable {
             guard let token = table.nextToken(in: bytes, from: &cursor, end: scanned) else { break }
             tokens.append(token)
             guard table.mayStartQueryWord(bytes[token.lowerBound]),
-                let word = table.match(UnsafeBufferPointer(rebasing: bytes[token]))
+                let mask = table.match(UnsafeBufferPointer(rebasing: bytes[token]))
             else { continue }
-            let index = tokens.count - 1
-            matched.append(index)
-            if let known = words.firstIndex(of: word) {
-                matchedWords.append(known)
-            } else {
-                matchedWords.append(words.count)
-                words.append(word)
+            matched.append(tokens.count - 1)
+            masks.append(mask)
+            if scanEnd == Int.max && matched.count == Self.candidateLimit {
+                scanEnd = tokens.count - 1 + windowTokens + 1
             }
-            guard scanEnd == Int.max else { continue }
-            let complete =
-                Self.distinctWords(matched, matchedWords, in: (index - windowTokens + 3)..<(index + 1)) >= terms.count
-            if complete || matched.count >= Self.candidateLimit { scanEnd = index + windowTokens + 1 }
-        }
-        // Ran out of bytes, or stopped on a token that touches their end (the text may go on with more of it).
-        if !isWhole && scanned < Self.scanLimit && !decided && (tokens.count < scanEnd || cursor >= scanned) {
-            return .needsMoreText
         }
         // Without a match the window is the text's start (a non-ASCII byte, which may have started the scan, may fold
         // into no query word).
         if tokensSkipped && matched.isEmpty { return .needsFullScan }
         guard !tokens.isEmpty else { return .snippet("") }
-        var start = 0
-        var bestCount = 0
-        for candidate in matched {
-            let windowStart = max(0, candidate - 2)
-            let distinct = Self.distinctWords(matched, matchedWords, in: windowStart..<(windowStart + windowTokens))
-            if distinct > bestCount {
-                bestCount = distinct
-                start = windowStart
-            }
-        }
+        var start = Self.bestStart(matched, masks, windowTokens: windowTokens)
         // A window near the end shifts back to stay full, when the whole text was tokenized. (When the scan stopped
         // as decided, more than `windowTokens` tokens follow the window, and it ends with `…`.)
         let reachedEnd = !decided && cursor >= bytes.count
@@ -192,6 +322,21 @@ package struct SnippetBuilder: Sendable {
             }
             start = max(0, shifted)
         }
+        return .snippet(
+            render(bytes, tokens, matched, start: start, reachedEnd: reachedEnd, tokensSkipped: tokensSkipped)
+        )
+    }
+
+    /// The window's text: its tokens with the matches marked, `…` where text is left out before or after it.
+    private func render(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        _ tokens: [Range<Int>],
+        _ matched: [Int],
+        start: Int,
+        reachedEnd: Bool,
+        tokensSkipped: Bool
+    ) -> String {
+        guard !tokens.isEmpty else { return "" }
         let end = min(tokens.count, start + windowTokens)
         var output = start > 0 || tokensSkipped ? "…" : ""
         var position = tokens[start].lowerBound
@@ -209,19 +354,45 @@ package struct SnippetBuilder: Sendable {
             position = token.upperBound
         }
         output += end == tokens.count && reachedEnd ? Self.string(bytes, position..<bytes.count) : "…"
-        return .snippet(output)
+        return output
     }
 
-    /// How many distinct words the matches at token positions in `window` are. `matched` is in order, so those
-    /// matches are neighbours in it, and a window holds at most `windowTokens` of them.
-    private static func distinctWords(_ matched: [Int], _ words: [Int], in window: Range<Int>) -> Int {
-        var last = matched.count
-        while last > 0 && matched[last - 1] >= window.upperBound { last -= 1 }
-        var first = last
+    /// Where the window holding the most terms starts, among those of the first `candidateLimit` matches (the first
+    /// of equals; the text's start without a match).
+    private static func bestStart(_ matched: [Int], _ masks: [UInt64], windowTokens: Int) -> Int {
+        var start = 0
+        var bestCount = 0
+        for (index, candidate) in matched.prefix(candidateLimit).enumerated() {
+            let windowStart = max(0, candidate - 2)
+            let count = coverage(matched, masks, around: index, in: windowStart..<(windowStart + windowTokens))
+                .nonzeroBitCount
+            if count > bestCount {
+                bestCount = count
+                start = windowStart
+            }
+        }
+        return start
+    }
+
+    /// The terms the matches at token positions in `window` hold. `matched` is in order and `matched[index]` lies in
+    /// the window, so the others there are its neighbours.
+    private static func coverage(
+        _ matched: [Int],
+        _ masks: [UInt64],
+        around index: Int,
+        in window: Range<Int>
+    )
+        -> UInt64
+    {
+        var covered: UInt64 = 0
+        var first = index
         while first > 0 && matched[first - 1] >= window.lowerBound { first -= 1 }
-        var count = 0
-        for index in first..<last where !words[first..<index].contains(words[index]) { count += 1 }
-        return count
+        var next = first
+        while next < matched.count && matched[next] < window.upperBound {
+            covered |= masks[next]
+            next += 1
+        }
+        return covered
     }
 
     private static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
