@@ -230,24 +230,29 @@ struct QueryWordTable: Sendable {
             return unseen == 0
         }
 
-        /// The candidate to hunt complete windows by: the term spelled least often in `sample` (ASCII case folded;
-        /// the first bytes of the text), the longest of those; nil without terms. Any term would do, since every
-        /// complete window holds each one, but the rarest leaves the fewest places to tokenize around (in a file about
-        /// TCP, `tcp_v4_rcv` is best hunted by `v4`), and one missing from the sample is likely missing further on.
+        /// The candidate to hunt complete windows by: the term whose first spelling in `sample` (the text's first
+        /// bytes, ASCII case folded) comes last, or one it lacks (the longest of those); nil without terms. Any term
+        /// would do, since every complete window holds each one, but a rare one leaves few places to tokenize around
+        /// (in a file about TCP, `tcp_v4_rcv` is best hunted by `v4`), and the last to appear is likely the rarest.
+        /// The sample is read only until every term appeared.
         func anchor(sampling sample: UnsafeBufferPointer<UInt8>) -> Int? {
-            var counts = [Int](repeating: 0, count: candidates.count)
+            var unseen = completeMask
+            var last: Int?
             var offset = firstPossibleMatch(in: sample, from: 0, end: sample.count)
             while offset < sample.count {
                 for index in candidatesByInitial[Int(Self.lower(sample[offset]))] {
                     let candidate = candidates[index]
-                    if offset + candidate.count <= sample.count && spells(candidate, at: offset, in: sample) {
-                        counts[index] += 1
-                    }
+                    guard candidate.bit & unseen != 0, offset + candidate.count <= sample.count,
+                        spells(candidate, at: offset, in: sample)
+                    else { continue }
+                    unseen &= ~candidate.bit
+                    last = index
                 }
+                if unseen == 0 { return last }
                 offset = firstPossibleMatch(in: sample, from: offset + 1, end: sample.count)
             }
-            return candidates.indices.filter { candidates[$0].bit != 0 }.min {
-                (counts[$0], -candidates[$0].count) < (counts[$1], -candidates[$1].count)
+            return candidates.indices.filter { candidates[$0].bit & unseen != 0 }.max {
+                candidates[$0].count < candidates[$1].count
             }
         }
 
