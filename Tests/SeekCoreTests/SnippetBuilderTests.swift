@@ -39,6 +39,21 @@ import Testing
         #expect(result.contains("call [ext4]_[fc]_[replay] here"))
     }
 
+    /// A search reads at most `scanLimit` bytes of a long text: that prefix must give the whole text's snippet, though
+    /// its bytes end there (a window near the cut is not shifted back as at a text's end, and a character cut in two
+    /// there is cut in both).
+    @Test(arguments: [(#""zebra""#, 32_766, "zebra x more"), (#""x""#, 32_767, "a x日 end")])
+    func prefixOfTheScanLimitGivesTheWholeTextsSnippet(expression: String, pads: Int, ending: String) {
+        let builder = SnippetBuilder(terms: HighlightTerms(expression: expression), open: "[", close: "]")
+        let bytes = Array((String(repeating: "pad ", count: pads) + ending).utf8)
+        let whole = builder.snippet(ofUTF8: bytes)
+        #expect(builder.snippet(ofPrefix: Array(bytes[..<SnippetBuilder.scanLimit])) == whole)
+        var slow = builder
+        slow.skipsAhead = false
+        #expect(slow.snippet(ofPrefix: Array(bytes[..<SnippetBuilder.scanLimit])) == whole)
+        #expect(slow.snippet(ofUTF8: bytes) == whole)
+    }
+
     @Test func matchPastTheScanLimitShowsTheStart() {
         let filler = String(repeating: "pad ", count: SnippetBuilder.scanLimit / 4)
         let result = Self.snippet(#""zebra""#, filler + "zebra")
@@ -171,7 +186,7 @@ import Testing
         segments: ClosedRange<Int>,
         fillerWords: Int
     ) {
-        var generator = SeededRandom(seed: UInt64(truncatingIfNeeded: expression.utf8.count) &* 7919)
+        var generator = SeededRandom(seed: expression.utf8.reduce(7919) { $0 &* 31 &+ UInt64($1) })
         let fast = SnippetBuilder(terms: HighlightTerms(expression: expression), open: "[", close: "]")
         var slow = fast
         slow.skipsAhead = false
@@ -189,6 +204,7 @@ import Testing
     @Test(arguments: [
         #""alpha""#, #""alpha" AND "beta""#, #""bet"*"#, #""cafe""#, #""alpha beta""#, #""naive" AND "gamma"*"#,
         #""日本""#, #""zebra""#, #""alpha" AND "bet"*"#, #""gamma" AND "alpha" AND "cafe""#, #""pad" AND "beta""#,
+        #""bet" AND "bet"*"#, #""w1" AND "alphabet""#, #""padding" AND "alpha" AND "x"*"#,
     ])
     func skippingAheadGivesTheSnippetOfAScanFromTheStart(expression: String) {
         Self.expectSameSnippets(expression, rounds: 1_000, cuts: 4, segments: 1...6, fillerWords: 40)
@@ -201,5 +217,30 @@ import Testing
     ])
     func skippingAheadGivesTheSameSnippetInLongTexts(expression: String) {
         Self.expectSameSnippets(expression, rounds: 12, cuts: 2, segments: 150...300, fillerWords: 600)
+    }
+
+    /// The scan tokenizes from 16 token starts before each place the anchor (here `beta`: the last term to appear)
+    /// can occur, and skips again after it: the first complete window, after many anchors without the other term and
+    /// at every distance between the two, must be the one a scan of every token finds.
+    @Test(arguments: 12...20)
+    func repeatedAnchorsBeforeTheFirstCompleteWindow(fillerWords: Int) {
+        let filler = (0..<fillerWords).map { "pad\($0 % 7)" }.joined(separator: " ")
+        let lone = Array(repeating: "beta \(filler)", count: 5).joined(separator: " ")
+        let fast = SnippetBuilder(terms: HighlightTerms(expression: #""beta" AND "alphabet""#), open: "[", close: "]")
+        var slow = fast
+        slow.skipsAhead = false
+        for gap in 0..<16 {
+            let between = (0..<gap).map { "w\($0)" }.joined(separator: " ")
+            let text = Array("alphabet \(filler) \(filler) \(lone) beta \(between) alphabet end \(filler)".utf8)
+            let result = fast.snippet(ofUTF8: text)
+            #expect(result == slow.snippet(ofUTF8: text), "gap \(gap)")
+            if gap < 13 {
+                #expect(result.contains("[beta] \(between)") && result.contains("[alphabet]"), "gap \(gap)")
+            }
+            for cut in stride(from: 0, through: text.count, by: 7) {
+                let prefix = Array(text[..<cut])
+                #expect(fast.snippet(ofPrefix: prefix) == slow.snippet(ofPrefix: prefix), "gap \(gap) cut \(cut)")
+            }
+        }
     }
 }

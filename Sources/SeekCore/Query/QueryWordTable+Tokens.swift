@@ -47,7 +47,7 @@ extension QueryWordTable.Buffers {
                 cursor += 1
                 continue
             }
-            let (scalar, length) = Self.decode(bytes, at: cursor)
+            let (scalar, length) = Self.decode(bytes, at: cursor, end: end)
             if TextTokens.isTokenScalar(scalar) { start = cursor }
             cursor += length
             if start >= 0 { break }
@@ -60,7 +60,7 @@ extension QueryWordTable.Buffers {
                 continue
             }
             if byteClass & QueryWordTable.ByteClass.nonASCII == 0 { return start..<cursor }
-            let (scalar, length) = Self.decode(bytes, at: cursor)
+            let (scalar, length) = Self.decode(bytes, at: cursor, end: end)
             // Combining marks belong to the token they follow (the tokenizer drops them with the diacritics).
             guard TextTokens.isTokenScalar(scalar) || scalar.properties.generalCategory == .nonspacingMark else {
                 return start..<cursor
@@ -70,12 +70,14 @@ extension QueryWordTable.Buffers {
         return start..<min(cursor, end)
     }
 
-    /// Decodes one scalar of valid UTF-8 (the text came from a Swift string), with its length in bytes.
-    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> (Unicode.Scalar, Int) {
+    /// Decodes one scalar of valid UTF-8 (the text came from a Swift string), with its length in bytes. A character
+    /// cut by `end` is U+FFFD, whether the bytes go on or not: a scan of a whole text and one of a prefix that ends
+    /// there see the same tokens.
+    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, end: Int) -> (Unicode.Scalar, Int) {
         let lead = bytes[index]
         if lead < 0x80 { return (Unicode.Scalar(lead), 1) }
         let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
-        guard index + length <= bytes.count else { return (Unicode.Scalar(0xFFFD)!, 1) }
+        guard index + length <= end else { return (Unicode.Scalar(0xFFFD)!, 1) }
         var value = UInt32(lead) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
         for offset in 1..<length { value = value << 6 | UInt32(bytes[index + offset] & 0x3F) }
         return (Unicode.Scalar(value) ?? Unicode.Scalar(0xFFFD)!, length)

@@ -1,6 +1,6 @@
 /// A query's words and prefixes compiled for scanning a text's UTF-8 bytes: which bytes are token characters, where a
-/// query word could begin, and which tokens are query words (the tokenizer itself is in `QueryWordTable+Tokens`). The snippet builder asks these for every byte and every
-/// token of a hit's text, so each answer is a table lookup or a comparison in place, with no hashing, no reference
+/// query word could begin, and which tokens are query words (the tokenizer itself is in `QueryWordTable+Tokens`). The
+/// snippet builder asks these for every byte and every token of a hit's text, so each answer is a table lookup or a comparison in place, with no hashing, no reference
 /// counting and no allocation for what does not match.
 struct QueryWordTable: Sendable {
     let terms: HighlightTerms
@@ -102,10 +102,11 @@ struct QueryWordTable: Sendable {
         }
     }
 
+    /// With the case bit set, as the lookout sets it in the text's bytes (a non-ASCII last byte included).
     private static func endBytes(of spelling: [UInt8]) -> EndBytes {
         EndBytes(
-            first: repeated(spelling[0]),
-            last: spelling.count > 1 ? repeated(spelling[spelling.count - 1]) : nil,
+            first: repeated(spelling[0] | 0x20),
+            last: spelling.count > 1 ? repeated(spelling[spelling.count - 1] | 0x20) : nil,
             distance: spelling.count - 1
         )
     }

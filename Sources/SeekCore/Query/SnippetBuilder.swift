@@ -18,7 +18,7 @@ package struct SnippetBuilder: Sendable {
     static let candidateLimit = 64
     /// Matches are looked for in this many leading bytes; a file matching only later shows its start.
     package static let scanLimit = 128 << 10
-    /// The anchor term is chosen by counting the terms' spellings in this many leading bytes.
+    /// The anchor term is chosen by the spellings of the terms in this many leading bytes.
     static let anchorSample = 16 << 10
     private let queryWords: QueryWordTable
 
@@ -57,35 +57,41 @@ package struct SnippetBuilder: Sendable {
     private func snippet(of bytes: UnsafeBufferPointer<UInt8>, isWhole: Bool) -> String? {
         queryWords.withBuffers { table in
             let scanned = min(bytes.count, Self.scanLimit)
-            // Whether the scan sees all it will ever see: the whole text, or at least its first `scanLimit` bytes.
-            let knowsScanned = isWhole || bytes.count >= Self.scanLimit
-            guard skipsAhead, !terms.isEmpty else { return fullScan(bytes, knowsScanned: knowsScanned, table) }
+            guard skipsAhead, !terms.isEmpty else { return fullScan(bytes, isWhole: isWhole, table) }
             if let anchor = table.anchor(
                 sampling: UnsafeBufferPointer(rebasing: bytes[..<min(scanned, Self.anchorSample)])
             ) {
-                switch firstCompleteWindow(bytes, anchor: anchor, knowsScanned: knowsScanned, table) {
+                switch firstCompleteWindow(bytes, anchor: anchor, isWhole: isWhole, table) {
                 case .snippet(let text): return text
                 case .needsMoreText: return nil
-                case .needsFullScan: return fullScan(bytes, knowsScanned: knowsScanned, table)
+                case .needsFullScan: return fullScan(bytes, isWhole: isWhole, table)
                 case .noCompleteWindow: break
                 }
             }
             // No window is complete: in a prefix, one may be further on.
-            guard knowsScanned else { return nil }
+            guard Self.knowsScanned(bytes, isWhole: isWhole) else { return nil }
             let origin = table.firstPossibleMatch(in: bytes, from: 0, end: scanned)
             if origin == scanned {
                 // No query word occurs: the snippet is the text's start.
-                return bestWindow(bytes, from: 0, tokensSkipped: false, stopAfter: windowTokens + 1, table).snippet
+                return bestWindow(
+                    bytes,
+                    from: 0,
+                    tokensSkipped: false,
+                    isWhole: isWhole,
+                    stopAfter: windowTokens + 1,
+                    table
+                ).snippet
             }
             let restart = table.restartPoint(before: origin, after: 0, in: bytes) ?? 0
             let outcome = bestWindow(
                 bytes,
                 from: restart,
                 tokensSkipped: table.hasToken(in: 0..<restart, of: bytes),
+                isWhole: isWhole,
                 table
             )
             if outcome != .needsFullScan { return outcome.snippet }
-            return fullScan(bytes, knowsScanned: knowsScanned, table)
+            return fullScan(bytes, isWhole: isWhole, table)
         }
     }
 
@@ -109,12 +115,13 @@ package struct SnippetBuilder: Sendable {
     /// the token after it lie in it. The skipping scans below fall back on it where their shortcuts do not hold.
     private func fullScan(
         _ bytes: UnsafeBufferPointer<UInt8>,
-        knowsScanned: Bool,
+        isWhole: Bool,
         _ table: QueryWordTable.Buffers
     )
         -> String?
     {
         let scanned = min(bytes.count, Self.scanLimit)
+        let knowsScanned = Self.knowsScanned(bytes, isWhole: isWhole)
         var tokens: [Range<Int>] = []
         var matched: [Int] = []
         var masks: [UInt64] = []
@@ -128,7 +135,7 @@ package struct SnippetBuilder: Sendable {
                 masks.append(mask)
             }
         }
-        let reachedEnd = cursor >= bytes.count
+        let reachedEnd = isWhole && cursor >= bytes.count
         for index in matched.indices {
             guard let spanStart = completeSpan(matched, masks, endingAt: index, tokensSkipped: false, table) else {
                 continue
@@ -156,10 +163,11 @@ package struct SnippetBuilder: Sendable {
     private func firstCompleteWindow(
         _ bytes: UnsafeBufferPointer<UInt8>,
         anchor: Int,
-        knowsScanned: Bool,
+        isWhole: Bool,
         _ table: QueryWordTable.Buffers
     ) -> ScanOutcome {
         let scanned = min(bytes.count, Self.scanLimit)
+        let knowsScanned = Self.knowsScanned(bytes, isWhole: isWhole)
         let anchorBit = table.candidates[anchor].bit
         var tokens: [Range<Int>] = []
         tokens.reserveCapacity(4 * windowTokens)
@@ -218,9 +226,10 @@ package struct SnippetBuilder: Sendable {
         // The scanned bytes ran out before the window's end.
         guard knowsScanned else { return .needsMoreText }
         guard var start = found else { return .noCompleteWindow }
-        let reachedEnd = cursor >= bytes.count
+        let reachedEnd = isWhole && cursor >= bytes.count
         if reachedEnd && start + windowTokens > tokens.count {
-            // Shifted back to stay full, the window would take in tokens before the stretch.
+            // Shifted back to stay full, the window would take in tokens before the stretch. (Not expected: a stretch
+            // after a skip holds `windowTokens` tokens before its first anchor match, so the answer stays here.)
             if tokensSkipped && tokens.count < windowTokens { return .needsFullScan }
             start = max(0, tokens.count - windowTokens)
         }
@@ -263,6 +272,7 @@ package struct SnippetBuilder: Sendable {
         _ bytes: UnsafeBufferPointer<UInt8>,
         from first: Int,
         tokensSkipped: Bool,
+        isWhole: Bool,
         stopAfter: Int? = nil,
         _ table: QueryWordTable.Buffers
     ) -> ScanOutcome {
@@ -314,7 +324,7 @@ package struct SnippetBuilder: Sendable {
         var start = Self.bestStart(matched, masks, windowTokens: windowTokens)
         // A window near the end shifts back to stay full, when the whole text was tokenized. (When the scan stopped
         // as decided, more than `windowTokens` tokens follow the window, and it ends with `…`.)
-        let reachedEnd = !decided && cursor >= bytes.count
+        let reachedEnd = isWhole && !decided && cursor >= bytes.count
         if reachedEnd {
             let shifted = min(start, tokens.count - windowTokens)
             if shifted < start && (max(0, shifted) < afterSkip ?? 0 || (tokensSkipped && shifted < 0)) {
@@ -325,6 +335,12 @@ package struct SnippetBuilder: Sendable {
         return .snippet(
             render(bytes, tokens, matched, start: start, reachedEnd: reachedEnd, tokensSkipped: tokensSkipped)
         )
+    }
+
+    /// Whether the scan sees all it will ever see: the whole text, or at least its first `scanLimit` bytes. (Only a
+    /// whole text ends where its bytes do: a prefix of `scanLimit` bytes goes on.)
+    private static func knowsScanned(_ bytes: UnsafeBufferPointer<UInt8>, isWhole: Bool) -> Bool {
+        isWhole || bytes.count >= scanLimit
     }
 
     /// The window's text: its tokens with the matches marked, `…` where text is left out before or after it.
