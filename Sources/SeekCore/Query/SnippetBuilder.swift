@@ -122,36 +122,28 @@ package struct SnippetBuilder: Sendable {
     {
         let scanned = min(bytes.count, Self.scanLimit)
         let knowsScanned = Self.knowsScanned(bytes, isWhole: isWhole)
-        var tokens: [Range<Int>] = []
-        var matched: [Int] = []
-        var masks: [UInt64] = []
+        var log = TokenLog()
         var cursor = 0
         while let token = table.nextToken(in: bytes, from: &cursor, end: scanned) {
-            tokens.append(token)
-            if table.mayStartQueryWord(bytes[token.lowerBound]),
-                let mask = table.match(UnsafeBufferPointer(rebasing: bytes[token]))
-            {
-                matched.append(tokens.count - 1)
-                masks.append(mask)
-            }
+            _ = log.append(token, of: bytes, table)
         }
         let reachedEnd = isWhole && cursor >= bytes.count
-        for index in matched.indices {
-            guard let spanStart = completeSpan(matched, masks, endingAt: index, tokensSkipped: false, table) else {
+        for index in log.matched.indices {
+            guard let spanStart = completeSpan(log, endingAt: index, tokensSkipped: false, table) else {
                 continue
             }
             let start = max(0, spanStart - 2)
-            guard knowsScanned || start + windowTokens < tokens.count else { return nil }
+            guard knowsScanned || start + windowTokens < log.tokens.count else { return nil }
             return renderWhole(start: start)
         }
         // A prefix may yet hold a complete window, unless the query has no terms to complete one.
-        guard knowsScanned || (terms.isEmpty && windowTokens < tokens.count) else { return nil }
-        return renderWhole(start: Self.bestStart(matched, masks, windowTokens: windowTokens))
+        guard knowsScanned || (terms.isEmpty && windowTokens < log.tokens.count) else { return nil }
+        return renderWhole(start: log.bestStart(amongFirst: Self.candidateLimit, windowTokens: windowTokens))
 
         // A window near the end shifts back to stay full, when the whole text was tokenized.
         func renderWhole(start: Int) -> String {
-            let start = reachedEnd ? max(0, min(start, tokens.count - windowTokens)) : start
-            return render(bytes, tokens, matched, start: start, reachedEnd: reachedEnd, tokensSkipped: false)
+            let start = reachedEnd ? max(0, min(start, log.tokens.count - windowTokens)) : start
+            return render(bytes, log, start: start, reachedEnd: reachedEnd, tokensSkipped: false)
         }
     }
 
@@ -169,10 +161,7 @@ package struct SnippetBuilder: Sendable {
         let scanned = min(bytes.count, Self.scanLimit)
         let knowsScanned = Self.knowsScanned(bytes, isWhole: isWhole)
         let anchorBit = table.candidates[anchor].bit
-        var tokens: [Range<Int>] = []
-        tokens.reserveCapacity(4 * windowTokens)
-        var matched: [Int] = []
-        var masks: [UInt64] = []
+        var log = TokenLog(capacity: 4 * windowTokens)
         // Whether tokens precede the stretch: then positions are not the text's, and a window is not clamped to 0.
         var tokensSkipped = false
         var lastAnchor: Int?
@@ -182,40 +171,33 @@ package struct SnippetBuilder: Sendable {
         // The lookout is not run again before the cursor passes the place it found.
         var lookout = 0
         while true {
-            let anchorsChecked = lastAnchor.map { tokens.count > $0 + windowTokens } ?? true
+            let anchorsChecked = lastAnchor.map { log.tokens.count > $0 + windowTokens } ?? true
             if found == nil && anchorsChecked && cursor >= lookout {
                 let place = table.firstPossibleMatch(in: bytes, from: cursor, end: scanned, anchor: anchor)
                 if place == scanned { return knowsScanned ? .noCompleteWindow : .needsMoreText }
                 lookout = place + 1
                 if let restart = table.restartPoint(before: place, after: cursor, tokenStarts: windowTokens, in: bytes)
                 {
-                    tokensSkipped = tokensSkipped || !tokens.isEmpty || table.hasToken(in: cursor..<restart, of: bytes)
-                    tokens.removeAll(keepingCapacity: true)
-                    matched.removeAll(keepingCapacity: true)
-                    masks.removeAll(keepingCapacity: true)
+                    tokensSkipped =
+                        tokensSkipped || !log.tokens.isEmpty || table.hasToken(in: cursor..<restart, of: bytes)
+                    log.removeAll()
                     lastAnchor = nil
                     cursor = restart
                 }
             }
-            if let start = found, tokens.count > start + windowTokens {
+            if let start = found, log.tokens.count > start + windowTokens {
                 // The window and the token after it are known: it is shown as it is, ending with `…`.
                 return .snippet(
-                    render(bytes, tokens, matched, start: start, reachedEnd: false, tokensSkipped: tokensSkipped)
+                    render(bytes, log, start: start, reachedEnd: false, tokensSkipped: tokensSkipped)
                 )
             }
             guard let token = table.nextToken(in: bytes, from: &cursor, end: scanned) else { break }
-            tokens.append(token)
-            guard table.mayStartQueryWord(bytes[token.lowerBound]),
-                let mask = table.match(UnsafeBufferPointer(rebasing: bytes[token]))
-            else { continue }
-            matched.append(tokens.count - 1)
-            masks.append(mask)
-            if mask & anchorBit != 0 { lastAnchor = tokens.count - 1 }
+            guard let mask = log.append(token, of: bytes, table) else { continue }
+            if mask & anchorBit != 0 { lastAnchor = log.tokens.count - 1 }
             if found == nil,
                 let spanStart = completeSpan(
-                    matched,
-                    masks,
-                    endingAt: matched.count - 1,
+                    log,
+                    endingAt: log.matched.count - 1,
                     tokensSkipped: tokensSkipped,
                     table
                 )
@@ -227,38 +209,29 @@ package struct SnippetBuilder: Sendable {
         guard knowsScanned else { return .needsMoreText }
         guard var start = found else { return .noCompleteWindow }
         let reachedEnd = isWhole && cursor >= bytes.count
-        if reachedEnd && start + windowTokens > tokens.count {
+        if reachedEnd && start + windowTokens > log.tokens.count {
             // Shifted back to stay full, the window would take in tokens before the stretch. (Not expected: a stretch
             // after a skip holds `windowTokens` tokens before its first anchor match, so the answer stays here.)
-            if tokensSkipped && tokens.count < windowTokens { return .needsFullScan }
-            start = max(0, tokens.count - windowTokens)
+            if tokensSkipped && log.tokens.count < windowTokens { return .needsFullScan }
+            start = max(0, log.tokens.count - windowTokens)
         }
         return .snippet(
-            render(bytes, tokens, matched, start: start, reachedEnd: reachedEnd, tokensSkipped: tokensSkipped)
+            render(bytes, log, start: start, reachedEnd: reachedEnd, tokensSkipped: tokensSkipped)
         )
     }
 
-    /// Where the shortest span of matches ending at `matched[index]` that holds every term starts, when one fits in a
-    /// window with two tokens before it; nil when none does. With `tokensSkipped` (positions after a skip), a span
-    /// that could reach before the first position is not looked for: it would need tokens the scan skipped.
+    /// Where the shortest span of matches ending at `log.matched[index]` that holds every term starts, when one fits
+    /// in a window with two tokens before it; nil when none does. With `tokensSkipped` (positions after a skip), a
+    /// span that could reach before the first position is not looked for: it would need tokens the scan skipped.
     private func completeSpan(
-        _ matched: [Int],
-        _ masks: [UInt64],
+        _ log: TokenLog,
         endingAt index: Int,
         tokensSkipped: Bool,
         _ table: QueryWordTable.Buffers
     ) -> Int? {
-        let end = matched[index]
-        let earliest = end - (windowTokens - 3)
+        let earliest = log.matched[index] - (windowTokens - 3)
         if tokensSkipped && earliest < 2 { return nil }
-        var covered: UInt64 = 0
-        var first = index
-        while first >= 0 && matched[first] >= earliest {
-            covered |= masks[first]
-            if covered == table.completeMask { return matched[first] }
-            first -= 1
-        }
-        return nil
+        return log.completeSpanStart(endingAt: index, earliest: earliest, complete: table.completeMask)
     }
 
     /// The best window of the first `candidateLimit` matches, in a text with no complete window (so it never stops
@@ -277,10 +250,7 @@ package struct SnippetBuilder: Sendable {
         _ table: QueryWordTable.Buffers
     ) -> ScanOutcome {
         let scanned = min(bytes.count, Self.scanLimit)
-        var tokens: [Range<Int>] = []
-        tokens.reserveCapacity(min((scanned - first) / 6, Self.candidateLimit * windowTokens))
-        var matched: [Int] = []
-        var masks: [UInt64] = []
+        var log = TokenLog(capacity: min((scanned - first) / 6, Self.candidateLimit * windowTokens))
         // Once enough candidates were seen, only the tokens that can still fall inside the chosen window are read,
         // and matched so every match there is marked.
         var scanEnd = stopAfter ?? Int.max
@@ -291,9 +261,9 @@ package struct SnippetBuilder: Sendable {
         var afterSkip: Int?
         // Past every match and with nothing to match further on: the window is decided.
         var decided = false
-        while tokens.count < scanEnd {
+        while log.tokens.count < scanEnd {
             if stopAfter == nil && scanEnd == Int.max && cursor >= nextLookout
-                && tokens.count >= (matched.last ?? -1) + windowTokens + 2
+                && log.tokens.count >= (log.matched.last ?? -1) + windowTokens + 2
             {
                 let origin = table.firstPossibleMatch(in: bytes, from: cursor, end: scanned)
                 if origin == scanned {
@@ -303,37 +273,32 @@ package struct SnippetBuilder: Sendable {
                 nextLookout = origin + 1
                 if let restart = table.restartPoint(before: origin, after: cursor, in: bytes) {
                     cursor = restart
-                    afterSkip = tokens.count
+                    afterSkip = log.tokens.count
                 }
             }
             guard let token = table.nextToken(in: bytes, from: &cursor, end: scanned) else { break }
-            tokens.append(token)
-            guard table.mayStartQueryWord(bytes[token.lowerBound]),
-                let mask = table.match(UnsafeBufferPointer(rebasing: bytes[token]))
-            else { continue }
-            matched.append(tokens.count - 1)
-            masks.append(mask)
-            if scanEnd == Int.max && matched.count == Self.candidateLimit {
-                scanEnd = tokens.count - 1 + windowTokens + 1
+            guard log.append(token, of: bytes, table) != nil else { continue }
+            if scanEnd == Int.max && log.matched.count == Self.candidateLimit {
+                scanEnd = log.tokens.count - 1 + windowTokens + 1
             }
         }
         // Without a match the window is the text's start (a non-ASCII byte, which may have started the scan, may fold
         // into no query word).
-        if tokensSkipped && matched.isEmpty { return .needsFullScan }
-        guard !tokens.isEmpty else { return .snippet("") }
-        var start = Self.bestStart(matched, masks, windowTokens: windowTokens)
+        if tokensSkipped && log.matched.isEmpty { return .needsFullScan }
+        guard !log.tokens.isEmpty else { return .snippet("") }
+        var start = log.bestStart(amongFirst: Self.candidateLimit, windowTokens: windowTokens)
         // A window near the end shifts back to stay full, when the whole text was tokenized. (When the scan stopped
         // as decided, more than `windowTokens` tokens follow the window, and it ends with `…`.)
         let reachedEnd = isWhole && !decided && cursor >= bytes.count
         if reachedEnd {
-            let shifted = min(start, tokens.count - windowTokens)
+            let shifted = min(start, log.tokens.count - windowTokens)
             if shifted < start && (max(0, shifted) < afterSkip ?? 0 || (tokensSkipped && shifted < 0)) {
                 return .needsFullScan
             }
             start = max(0, shifted)
         }
         return .snippet(
-            render(bytes, tokens, matched, start: start, reachedEnd: reachedEnd, tokensSkipped: tokensSkipped)
+            render(bytes, log, start: start, reachedEnd: reachedEnd, tokensSkipped: tokensSkipped)
         )
     }
 
@@ -346,12 +311,12 @@ package struct SnippetBuilder: Sendable {
     /// The window's text: its tokens with the matches marked, `…` where text is left out before or after it.
     private func render(
         _ bytes: UnsafeBufferPointer<UInt8>,
-        _ tokens: [Range<Int>],
-        _ matched: [Int],
+        _ log: TokenLog,
         start: Int,
         reachedEnd: Bool,
         tokensSkipped: Bool
     ) -> String {
+        let (tokens, matched) = (log.tokens, log.matched)
         guard !tokens.isEmpty else { return "" }
         let end = min(tokens.count, start + windowTokens)
         var output = start > 0 || tokensSkipped ? "…" : ""
@@ -371,44 +336,6 @@ package struct SnippetBuilder: Sendable {
         }
         output += end == tokens.count && reachedEnd ? Self.string(bytes, position..<bytes.count) : "…"
         return output
-    }
-
-    /// Where the window holding the most terms starts, among those of the first `candidateLimit` matches (the first
-    /// of equals; the text's start without a match).
-    private static func bestStart(_ matched: [Int], _ masks: [UInt64], windowTokens: Int) -> Int {
-        var start = 0
-        var bestCount = 0
-        for (index, candidate) in matched.prefix(candidateLimit).enumerated() {
-            let windowStart = max(0, candidate - 2)
-            let count = coverage(matched, masks, around: index, in: windowStart..<(windowStart + windowTokens))
-                .nonzeroBitCount
-            if count > bestCount {
-                bestCount = count
-                start = windowStart
-            }
-        }
-        return start
-    }
-
-    /// The terms the matches at token positions in `window` hold. `matched` is in order and `matched[index]` lies in
-    /// the window, so the others there are its neighbours.
-    private static func coverage(
-        _ matched: [Int],
-        _ masks: [UInt64],
-        around index: Int,
-        in window: Range<Int>
-    )
-        -> UInt64
-    {
-        var covered: UInt64 = 0
-        var first = index
-        while first > 0 && matched[first - 1] >= window.lowerBound { first -= 1 }
-        var next = first
-        while next < matched.count && matched[next] < window.upperBound {
-            covered |= masks[next]
-            next += 1
-        }
-        return covered
     }
 
     private static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
