@@ -1,13 +1,13 @@
 /// Decides when the index's full-text segments are merged into one, and merges them a step at a time.
 ///
-/// Every commit adds segments that FTS5's automerge only combines level by level, so a big index keeps many (18
-/// after the kernel tree's cold index), and a search looks each term up in every one of them. Merging rewrites the
-/// whole full-text index (12 s for the kernel tree's 2.4 GB), so it is worth it only after changes of a size
-/// comparable to the index: a merge is due once the files written since the last one (by passes completed or
-/// superseded, counted in the index) reach `minimumFiles` and a quarter of the index (a cold index qualifies; a checkout of a few hundred
-/// files does not, and automerge keeps the small segments it adds few). The scheduler merges only after
-/// `quietPeriod` without work and cancels the merge the moment work arrives: a merge step never delays a pass by
-/// more than its interrupt.
+/// Every commit adds segments that FTS5's automerge only combines level by level, so a big index keeps many (18 after
+/// the kernel tree's cold index), and a search looks each term up in every one of them. Merging rewrites the whole
+/// full-text index (12 s for the kernel tree's 2.4 GB), so it is worth it only after changes of a size comparable to
+/// the index: a merge is due once the files written since the last one (by passes completed or superseded, counted in
+/// the index) reach `minimumFiles` and a quarter of the index (a cold index qualifies; a checkout of a few hundred
+/// files does not, and automerge keeps the small segments it adds few). The scheduler merges only after `quietPeriod`
+/// without work and cancels the merge the moment work arrives: a merge step never delays a pass by more than its
+/// interrupt.
 package struct SegmentMerger: Sendable {
     let store: IndexStore
     var minimumFiles = Self.defaultMinimumFiles

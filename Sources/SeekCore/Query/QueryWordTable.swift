@@ -1,9 +1,8 @@
 /// A query's words and prefixes compiled for scanning a text's UTF-8 bytes: which bytes are token characters, where a
 /// query word could begin, and which tokens are query words (the tokenizer itself is in `QueryWordTable+Tokens`). The
-/// snippet builder asks these for every byte and every token of a hit's text, so each answer is a table lookup or a comparison in place, with no hashing, no reference
-/// counting and no allocation for what does not match.
+/// snippet builder asks these for every byte and every token of a hit's text, so each answer is a table lookup or a
+/// comparison in place, with no hashing, no reference counting and no allocation for what does not match.
 struct QueryWordTable: Sendable {
-    let terms: HighlightTerms
     /// Query words and prefixes (folded), back to back; `candidates` says where each one is and
     /// `candidatesByInitial` which of them start with a given byte.
     private let candidateBytes: [UInt8]
@@ -54,7 +53,6 @@ struct QueryWordTable: Sendable {
     }
 
     init(terms: HighlightTerms) {
-        self.terms = terms
         // One bit per term: each word, and each distinct prefix (a word and a prefix spelled alike are two terms).
         // Past 64 terms the rest share no bit: they are marked, and a window is complete without them.
         var folded = terms.words.sorted().map { FoldedTerm(text: $0, isPrefix: false, bit: 0) }
@@ -216,45 +214,51 @@ struct QueryWordTable: Sendable {
         /// Whether every query term could occur in `bytes`: each is spelled somewhere (ASCII case folded), or a
         /// non-ASCII byte makes that a question of folding (counted as yes).
         func mayHoldEveryTerm(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-            var unseen = completeMask
-            var offset = firstPossibleMatch(in: bytes, from: 0, end: bytes.count)
-            while offset < bytes.count && unseen != 0 {
-                if classes[Int(bytes[offset])] & ByteClass.nonASCII != 0 { return true }
-                for index in candidatesByInitial[Int(Self.lower(bytes[offset]))] {
-                    let candidate = candidates[index]
-                    if offset + candidate.count <= bytes.count && spells(candidate, at: offset, in: bytes) {
-                        unseen &= ~candidate.bit
-                    }
-                }
-                offset = firstPossibleMatch(in: bytes, from: offset + 1, end: bytes.count)
-            }
-            return unseen == 0
+            let found = firstSpellings(in: bytes, untilNonASCII: true)
+            return found.unseen == 0 || found.passedNonASCII
         }
 
         /// The candidate to hunt complete windows by: the term whose first spelling in `sample` (the text's first
         /// bytes, ASCII case folded) comes last, or one it lacks (the longest of those); nil without terms. Any term
         /// would do, since every complete window holds each one, but a rare one leaves few places to tokenize around
         /// (in a file about TCP, `tcp_v4_rcv` is best hunted by `v4`), and the last to appear is likely the rarest.
-        /// The sample is read only until every term appeared.
         func anchor(sampling sample: UnsafeBufferPointer<UInt8>) -> Int? {
+            let found = firstSpellings(in: sample, untilNonASCII: false)
+            if found.unseen == 0 { return found.last }
+            return candidates.indices.filter { candidates[$0].bit & found.unseen != 0 }.max {
+                candidates[$0].count < candidates[$1].count
+            }
+        }
+
+        /// Walks the places where terms are spelled in `bytes`, in order, until every term was seen (or, with
+        /// `untilNonASCII`, a non-ASCII byte was met): the terms not seen, the candidate seen last, and whether a
+        /// non-ASCII byte (which may fold into any term) was passed.
+        private func firstSpellings(
+            in bytes: UnsafeBufferPointer<UInt8>,
+            untilNonASCII: Bool
+        )
+            -> (unseen: UInt64, last: Int?, passedNonASCII: Bool)
+        {
             var unseen = completeMask
             var last: Int?
-            var offset = firstPossibleMatch(in: sample, from: 0, end: sample.count)
-            while offset < sample.count {
-                for index in candidatesByInitial[Int(Self.lower(sample[offset]))] {
+            var passedNonASCII = false
+            var offset = firstPossibleMatch(in: bytes, from: 0, end: bytes.count)
+            while offset < bytes.count && unseen != 0 {
+                if classes[Int(bytes[offset])] & ByteClass.nonASCII != 0 {
+                    passedNonASCII = true
+                    if untilNonASCII { break }
+                }
+                for index in candidatesByInitial[Int(Self.lower(bytes[offset]))] {
                     let candidate = candidates[index]
-                    guard candidate.bit & unseen != 0, offset + candidate.count <= sample.count,
-                        spells(candidate, at: offset, in: sample)
+                    guard candidate.bit & unseen != 0, offset + candidate.count <= bytes.count,
+                        spells(candidate, at: offset, in: bytes)
                     else { continue }
                     unseen &= ~candidate.bit
                     last = index
                 }
-                if unseen == 0 { return last }
-                offset = firstPossibleMatch(in: sample, from: offset + 1, end: sample.count)
+                offset = firstPossibleMatch(in: bytes, from: offset + 1, end: bytes.count)
             }
-            return candidates.indices.filter { candidates[$0].bit & unseen != 0 }.max {
-                candidates[$0].count < candidates[$1].count
-            }
+            return (unseen, last, passedNonASCII)
         }
 
         /// Skips eight bytes at a time while they hold no non-ASCII byte and no place where the first and last bytes
