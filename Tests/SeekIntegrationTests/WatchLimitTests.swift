@@ -72,6 +72,9 @@ struct WatchLimitTests {
         }
         defer { Task { await daemon.cleanUp() } }
         try FileManager.default.createDirectory(atPath: daemon.root + "/wave", withIntermediateDirectories: true)
+        // Once `sync` answers, `wave` is watched (a new directory is watched, then scanned): without that, files
+        // written before its watch exists raise no events at all, and nothing overflows (seen once under load).
+        try await daemon.sync()
         // Raw system calls write faster than the watcher reads: the one-event queue overflows.
         for index in 0..<300 {
             let descriptor = open(daemon.root + "/wave/f\(index).txt", O_CREAT | O_WRONLY | O_TRUNC, 0o644)
