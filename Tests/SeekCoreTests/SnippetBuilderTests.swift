@@ -121,11 +121,17 @@ import Testing
     /// A search reads more of a hit's text at once when its first bytes lack a query word (a hint; the builder decides).
     @Test func prefixLackingAQueryWordIsWorthReadingFurther() {
         let builder = SnippetBuilder(terms: HighlightTerms(expression: #""ipproto tcp""#), open: "[", close: "]")
-        #expect(!builder.mayComplete(inPrefix: Array("socket tcp options, no protocol".utf8)))
-        #expect(builder.mayComplete(inPrefix: Array("s.setsockopt(IPPROTO_TCP, TCP_NODELAY)".utf8)))
-        #expect(builder.mayComplete(inPrefix: Array("xipprotoy tcp".utf8)), "a spelling inside a word may still do")
-        #expect(builder.mayComplete(inPrefix: Array("tcp é".utf8)), "non-ASCII text may fold into a query word")
-        #expect(!builder.mayComplete(inPrefix: []))
+        #expect(!builder.sightings(of: Array("socket tcp options, no protocol".utf8)).mayHoldEveryTerm)
+        #expect(builder.sightings(of: Array("s.setsockopt(IPPROTO_TCP, TCP_NODELAY)".utf8)).mayHoldEveryTerm)
+        #expect(
+            builder.sightings(of: Array("xipprotoy tcp".utf8)).mayHoldEveryTerm,
+            "a spelling inside a word may still do"
+        )
+        #expect(
+            builder.sightings(of: Array("tcp é".utf8)).mayHoldEveryTerm,
+            "non-ASCII text may fold into a query word"
+        )
+        #expect(!builder.sightings(of: []).mayHoldEveryTerm)
     }
 
     /// A search reads a short prefix of each hit's text first: the builder must either give exactly the snippet of
@@ -192,11 +198,20 @@ import Testing
         slow.skipsAhead = false
         for round in 0..<rounds {
             let bytes = text(round: round, segments: segments, fillerWords: fillerWords, using: &generator)
-            #expect(fast.snippet(ofUTF8: bytes) == slow.snippet(ofUTF8: bytes), "round \(round)")
+            let whole = slow.snippet(ofUTF8: bytes)
+            #expect(fast.snippet(ofUTF8: bytes) == whole, "round \(round)")
+            // As a search builds it: with the sightings of the text's first read.
+            let sightings = fast.sightings(of: Array(bytes.prefix(SnippetBuilder.anchorSample)))
+            #expect(fast.snippet(ofUTF8: bytes, sightings: sightings) == whole, "round \(round)")
             for _ in 0..<cuts where !bytes.isEmpty {
                 let cut = Int.random(in: 0...bytes.count, using: &generator)
                 let prefix = Array(bytes[..<cut])
-                #expect(fast.snippet(ofPrefix: prefix) == slow.snippet(ofPrefix: prefix), "round \(round) cut \(cut)")
+                let expected = slow.snippet(ofPrefix: prefix)
+                #expect(fast.snippet(ofPrefix: prefix) == expected, "round \(round) cut \(cut)")
+                #expect(
+                    fast.snippet(ofPrefix: prefix, sightings: fast.sightings(of: prefix)) == expected,
+                    "round \(round) cut \(cut)"
+                )
             }
         }
     }

@@ -211,43 +211,26 @@ struct QueryWordTable: Sendable {
             return end
         }
 
-        /// Whether every query term could occur in `bytes`: each is spelled somewhere (ASCII case folded), or a
-        /// non-ASCII byte makes that a question of folding (counted as yes).
-        func mayHoldEveryTerm(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-            let found = firstSpellings(in: bytes, untilNonASCII: true)
-            return found.unseen == 0 || found.passedNonASCII
-        }
-
-        /// The candidate to hunt complete windows by: the term whose first spelling in `sample` (the text's first
-        /// bytes, ASCII case folded) comes last, or one it lacks (the longest of those); nil without terms. Any term
-        /// would do, since every complete window holds each one, but a rare one leaves few places to tokenize around
-        /// (in a file about TCP, `tcp_v4_rcv` is best hunted by `v4`), and the last to appear is likely the rarest.
-        func anchor(sampling sample: UnsafeBufferPointer<UInt8>) -> Int? {
-            let found = firstSpellings(in: sample, untilNonASCII: false)
-            if found.unseen == 0 { return found.last }
-            return candidates.indices.filter { candidates[$0].bit & found.unseen != 0 }.max {
+        /// The candidate to hunt complete windows by: the term whose first spelling in the sampled bytes (the text's
+        /// first bytes, ASCII case folded) comes last, or one they lack (the longest of those); nil without terms. Any
+        /// term would do, since every complete window holds each one, but a rare one leaves few places to tokenize
+        /// around (in a file about TCP, `tcp_v4_rcv` is best hunted by `v4`), and the last to appear is likely the
+        /// rarest.
+        func anchor(_ sightings: TermSightings) -> Int? {
+            if sightings.unseen == 0 { return sightings.last }
+            return candidates.indices.filter { candidates[$0].bit & sightings.unseen != 0 }.max {
                 candidates[$0].count < candidates[$1].count
             }
         }
 
-        /// Walks the places where terms are spelled in `bytes`, in order, until every term was seen (or, with
-        /// `untilNonASCII`, a non-ASCII byte was met): the terms not seen, the candidate seen last, and whether a
-        /// non-ASCII byte (which may fold into any term) was passed.
-        private func firstSpellings(
-            in bytes: UnsafeBufferPointer<UInt8>,
-            untilNonASCII: Bool
-        )
-            -> (unseen: UInt64, last: Int?, passedNonASCII: Bool)
-        {
+        /// Walks the places where terms are spelled in `bytes`, in order, until every term was seen.
+        func sightings(in bytes: UnsafeBufferPointer<UInt8>) -> TermSightings {
             var unseen = completeMask
             var last: Int?
             var passedNonASCII = false
             var offset = firstPossibleMatch(in: bytes, from: 0, end: bytes.count)
             while offset < bytes.count && unseen != 0 {
-                if classes[Int(bytes[offset])] & ByteClass.nonASCII != 0 {
-                    passedNonASCII = true
-                    if untilNonASCII { break }
-                }
+                if classes[Int(bytes[offset])] & ByteClass.nonASCII != 0 { passedNonASCII = true }
                 for index in candidatesByInitial[Int(Self.lower(bytes[offset]))] {
                     let candidate = candidates[index]
                     guard candidate.bit & unseen != 0, offset + candidate.count <= bytes.count,
@@ -258,7 +241,7 @@ struct QueryWordTable: Sendable {
                 }
                 offset = firstPossibleMatch(in: bytes, from: offset + 1, end: bytes.count)
             }
-            return (unseen, last, passedNonASCII)
+            return TermSightings(unseen: unseen, last: last, passedNonASCII: passedNonASCII)
         }
 
         /// Skips eight bytes at a time while they hold no non-ASCII byte and no place where the first and last bytes

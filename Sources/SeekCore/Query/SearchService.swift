@@ -7,8 +7,9 @@ import GRDB
 /// makes GRDB call `sqlite3_interrupt` on that connection, the statement stops, and the connection returns to the
 /// pool clean (GRDB ends the read transaction on every path). Nothing is started for a task already cancelled.
 package struct SearchService: Sendable {
-    /// Hits, best first, each with the start of its indexed text (empty when no snippet is wanted).
-    private typealias Hits = [(match: SearchMatch, text: IndexedText)]
+    /// Hits, best first, each with the start of its indexed text and the query terms its first bytes spell (empty
+    /// and nil when no snippet is wanted).
+    private typealias Hits = [(match: SearchMatch, text: IndexedText, sightings: TermSightings?)]
 
     let store: IndexStore
     let rankingBudget: Duration
@@ -22,7 +23,7 @@ package struct SearchService: Sendable {
     static let snippetSourceLimit = SnippetBuilder.scanLimit
     /// How much of a hit's text is read with the search; the rest, up to `snippetSourceLimit`, only when the
     /// snippet depends on it. Rare-word searches spent most of their time reading hits' text.
-    static let snippetFirstBytes = 16 << 10
+    static let snippetFirstBytes = SnippetBuilder.anchorSample
 
     /// How long ranking every match of a simple query may take before it is interrupted. Ranking a one- or
     /// two-letter prefix means scoring nearly every file (85 ms for `s*` on the 50k-file CPython tree, several times
@@ -126,7 +127,7 @@ package struct SearchService: Sendable {
         let matches = found.matches
         guard let builder else { return (matches.map(\.match), found.ranked) }
         var snippeted = matches.map(\.match)
-        let first = try await Self.snippets(of: matches.map(\.text), builder: builder)
+        let first = try await Self.snippets(of: matches.map { ($0.text, $0.sightings) }, builder: builder)
         var needMore: [(index: Int, rowID: Int64)] = []
         for (index, snippet) in first.enumerated() {
             snippeted[index].snippet = snippet
@@ -146,7 +147,11 @@ package struct SearchService: Sendable {
         } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
             throw CancellationError()
         }
-        for (wanted, snippet) in zip(needMore, try await Self.snippets(of: longer, builder: builder)) {
+        let longerSightings = needMore.map { matches[$0.index].sightings }
+        for (wanted, snippet) in zip(
+            needMore,
+            try await Self.snippets(of: Array(zip(longer, longerSightings)), builder: builder)
+        ) {
             snippeted[wanted.index].snippet = snippet ?? ""
         }
         return (snippeted, found.ranked)
@@ -156,11 +161,16 @@ package struct SearchService: Sendable {
     /// taking every n-th text: building 20 snippets is most of a rare word's search, and a machine with a core to
     /// spare answers sooner. A task is worth starting for `bytesPerSnippetWorker` of text (the few long texts of a
     /// second read count as much as many short ones). Cancellation is checked between texts.
-    private static func snippets(of texts: [IndexedText], builder: SnippetBuilder) async throws -> [String?] {
-        let bytes = texts.reduce(0) { $0 + $1.bytes.count }
+    private static func snippets(
+        of texts: [(text: IndexedText, sightings: TermSightings?)],
+        builder: SnippetBuilder
+    ) async throws -> [String?] {
+        let bytes = texts.reduce(0) { $0 + $1.text.bytes.count }
         let workers = min(snippetWorkers, texts.count, bytes / bytesPerSnippetWorker)
-        let build: @Sendable (IndexedText) -> String? = { text in
-            text.isWhole ? builder.snippet(ofUTF8: text.bytes) : builder.snippet(ofPrefix: text.bytes)
+        let build: @Sendable ((text: IndexedText, sightings: TermSightings?)) -> String? = { hit in
+            hit.text.isWhole
+                ? builder.snippet(ofUTF8: hit.text.bytes, sightings: hit.sightings)
+                : builder.snippet(ofPrefix: hit.text.bytes, sightings: hit.sightings)
         }
         guard workers > 1 else {
             return try texts.map { text in
@@ -240,7 +250,7 @@ package struct SearchService: Sendable {
         if !ranked {
             matches.sort { ($0.match.score, $1.match.path) > ($1.match.score, $0.match.path) }
         }
-        guard let builder else { return matches.map { ($0.match, .none) } }
+        guard let builder else { return matches.map { ($0.match, .none, nil) } }
         // Bytes, not characters (a Swift String would validate them again); the builder copes with a character cut
         // in two. A short prefix first: most hits' snippets are found in it. One that lacks a query word seldom holds
         // the snippet, so more is read at once; the builder may still ask for more, in a second read. Blob reads do
@@ -248,10 +258,14 @@ package struct SearchService: Sendable {
         return try matches.map { id, match in
             try Task.checkCancellation()
             var text = try IndexedText.read(rowID: id, limit: snippetFirstBytes, in: db)
-            if !text.isWhole && !builder.mayComplete(inPrefix: text.bytes) {
+            guard !text.isWhole else { return (match, text, nil) }
+            // One walk over the first bytes says both whether to read more now and which term the builder hunts (a
+            // whole text's walk is left to the builders, which run beside each other).
+            let sightings = builder.sightings(of: text.bytes)
+            if !sightings.mayHoldEveryTerm {
                 text = try IndexedText.read(rowID: id, limit: snippetSourceLimit, in: db)
             }
-            return (match, text)
+            return (match, text, sightings)
         }
     }
 }

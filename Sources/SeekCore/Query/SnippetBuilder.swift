@@ -19,7 +19,7 @@ package struct SnippetBuilder: Sendable {
     /// Matches are looked for in this many leading bytes; a file matching only later shows its start.
     package static let scanLimit = 128 << 10
     /// The anchor term is chosen by the spellings of the terms in this many leading bytes.
-    static let anchorSample = 16 << 10
+    package static let anchorSample = 16 << 10
     private let queryWords: QueryWordTable
 
     package init(terms: HighlightTerms, open: String, close: String) {
@@ -36,31 +36,39 @@ package struct SnippetBuilder: Sendable {
     }
 
     /// The snippet of UTF-8 text that may end inside a character (the index hands out its first bytes only).
-    package func snippet(ofUTF8 bytes: [UInt8]) -> String {
-        bytes.withUnsafeBufferPointer { snippet(of: $0, isWhole: true) } ?? ""
+    /// `sightings`, when given, are what `sightings(of:)` said of the same text's first bytes.
+    package func snippet(ofUTF8 bytes: [UInt8], sightings: TermSightings? = nil) -> String {
+        bytes.withUnsafeBufferPointer { snippet(of: $0, isWhole: true, sightings: sightings) } ?? ""
     }
 
-    /// False when these first bytes of a text lack some query term (in any spelling of its case, with no non-ASCII
-    /// byte that could fold into it): no window in them is complete, so the snippet depends on what follows. A hint
-    /// for reading more at once.
-    package func mayComplete(inPrefix bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBufferPointer { buffer in queryWords.withBuffers { $0.mayHoldEveryTerm(buffer) } }
+    /// Which query terms the first `anchorSample` bytes of a text spell: whether a prefix that long may hold a
+    /// complete window (`mayHoldEveryTerm`; else the snippet depends on what follows, and reading more at once saves a
+    /// read), and which term the builder hunts windows by. Bytes past the sample are not looked at.
+    package func sightings(of bytes: [UInt8]) -> TermSightings {
+        bytes.withUnsafeBufferPointer { buffer in
+            queryWords.withBuffers { $0.sightings(in: UnsafeBufferPointer(rebasing: buffer.prefix(Self.anchorSample))) }
+        }
     }
 
     /// The snippet of the first bytes of a longer text, or nil when it depends on what follows them: the scan
     /// reached their end before it could stop. A non-nil answer is exactly what the whole text gives, so a caller
     /// can read a short prefix first and the rest only for the rare hit whose matches lie further in.
-    package func snippet(ofPrefix bytes: [UInt8]) -> String? {
-        bytes.withUnsafeBufferPointer { snippet(of: $0, isWhole: false) }
+    package func snippet(ofPrefix bytes: [UInt8], sightings: TermSightings? = nil) -> String? {
+        bytes.withUnsafeBufferPointer { snippet(of: $0, isWhole: false, sightings: sightings) }
     }
 
-    private func snippet(of bytes: UnsafeBufferPointer<UInt8>, isWhole: Bool) -> String? {
+    private func snippet(
+        of bytes: UnsafeBufferPointer<UInt8>,
+        isWhole: Bool,
+        sightings: TermSightings? = nil
+    )
+        -> String?
+    {
         queryWords.withBuffers { table in
             let scanned = min(bytes.count, Self.scanLimit)
             guard skipsAhead, !terms.isEmpty else { return fullScan(bytes, isWhole: isWhole, table) }
-            if let anchor = table.anchor(
-                sampling: UnsafeBufferPointer(rebasing: bytes[..<min(scanned, Self.anchorSample)])
-            ) {
+            let sample = UnsafeBufferPointer(rebasing: bytes[..<min(scanned, Self.anchorSample)])
+            if let anchor = table.anchor(sightings ?? table.sightings(in: sample)) {
                 switch firstCompleteWindow(bytes, anchor: anchor, isWhole: isWhole, table) {
                 case .snippet(let text): return text
                 case .needsMoreText: return nil
