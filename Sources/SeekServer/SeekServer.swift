@@ -71,9 +71,14 @@ package final class SeekServer: Service, Sendable {
     }
 
     private func serve(_ channel: NIOAsyncChannel<Frame, ByteBuffer>) async {
-        let peer = await PeerCredentials.of(channel.channel)
-        guard let peer, peer.isTrusted else {
-            logger.notice("refused a connection from another user", metadata: ["peer.uid": "\(peer?.uid ?? 0)"])
+        guard let peer = await PeerCredentials.of(channel.channel) else {
+            // Most often a liveness check (a second seekd, a client probing the path) that already hung up.
+            logger.debug("closed a connection whose peer could not be read")
+            try? await channel.channel.close()
+            return
+        }
+        guard peer.isTrusted else {
+            logger.notice("refused a connection from another user", metadata: ["peer.uid": "\(peer.uid)"])
             try? await channel.channel.close()
             return
         }
