@@ -124,16 +124,25 @@ struct SearchTests {
     }
 
     /// The daemon reads the first 16 KiB of a hit's text with the search, and up to 128 KiB only when the snippet
-    /// needs it: a word 100 KB into a file is still shown, one past 128 KiB is not (the file's start is).
+    /// needs it: a word 100 KB into a file is still shown, one past 128 KiB is not (the file's start is). A first read
+    /// that holds every word, but no window with all of them, is not enough either.
     @Test func snippetFindsAMatchBeyondTheFirstRead() async throws {
         let filler = String(repeating: "padding words here ", count: 100_000 / 19)
-        let files = ["far.txt": filler + "the quokka sits here", "beyond.txt": filler + filler + "a quokka too"]
+        let apart = "quokka " + String(repeating: "padding words here ", count: 40) + "wombat "
+        let files = [
+            "far.txt": filler + "the quokka sits here", "beyond.txt": filler + filler + "a quokka too",
+            "apart.txt": apart + filler + "where quokka meets wombat at last",
+        ]
         try await withDaemon(files: files) { (daemon: DaemonHarness) async throws in
             let params = SearchParams(query: "quokka", sync: true, highlight: ["[", "]"])
             let hits = try await daemon.call(.search, params, as: SearchResult.self).hits
             let snippets = Dictionary(uniqueKeysWithValues: hits.map { ($0.path, $0.snippet ?? "") })
             #expect(snippets["\(daemon.root)/far.txt"]?.contains("the [quokka] sits here") == true)
             #expect(snippets["\(daemon.root)/beyond.txt"]?.hasPrefix("padding words here") == true)
+            let both = SearchParams(query: "quokka wombat", highlight: ["[", "]"])
+            let apartHit = try #require(try await daemon.call(.search, both, as: SearchResult.self).hits.first)
+            #expect(apartHit.path == "\(daemon.root)/apart.txt")
+            #expect(apartHit.snippet?.contains("where [quokka] meets [wombat] at last") == true)
         }
     }
 

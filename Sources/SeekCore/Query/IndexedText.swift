@@ -5,12 +5,11 @@ import GRDBSQLite
 /// I/O: `substr(body, 1, N)` loads a row's whole text before it cuts it (a 1 MB file costs 1 MB of page reads for
 /// each snippet), where a blob read touches only the pages that hold the bytes asked for.
 struct IndexedText: Sendable {
-    let rowID: Int64
     let bytes: [UInt8]
     /// False when the text goes on past `bytes`.
     let isWhole: Bool
 
-    static let none = IndexedText(rowID: 0, bytes: [], isWhole: true)
+    static let none = IndexedText(bytes: [], isWhole: true)
 
     /// Reads up to `limit` bytes of the text of the file whose FTS row is `rowID`; an empty text when the row has
     /// none (it is checked inside the same read transaction as the search, so a gone row is not expected).
@@ -21,7 +20,7 @@ struct IndexedText: Sendable {
         defer { sqlite3_blob_close(blob) }
         guard opened == SQLITE_OK, let blob else {
             // SQLITE_ERROR is "no such rowid" or a NULL value: no text. Anything else (I/O, interrupt) is a failure.
-            if opened == SQLITE_ERROR { return IndexedText(rowID: rowID, bytes: [], isWhole: true) }
+            if opened == SQLITE_ERROR { return IndexedText(bytes: [], isWhole: true) }
             throw DatabaseError(
                 resultCode: ResultCode(rawValue: opened),
                 message: String(cString: sqlite3_errstr(opened))
@@ -39,6 +38,6 @@ struct IndexedText: Sendable {
                 )
             }
         }
-        return IndexedText(rowID: rowID, bytes: bytes, isWhole: count == total)
+        return IndexedText(bytes: bytes, isWhole: count == total)
     }
 }

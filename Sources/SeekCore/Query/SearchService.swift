@@ -126,41 +126,22 @@ package struct SearchService: Sendable {
         }
         let matches = found.matches
         guard let builder else { return (matches.map(\.match), found.ranked) }
+        // Long hits whose snippet the read could decide already have it; the rest are built here.
+        let pending = matches.indices.filter { matches[$0].match.snippet == nil }
+        let built = try await Self.snippets(
+            of: pending.map { (matches[$0].text, matches[$0].sightings) },
+            builder: builder
+        )
         var snippeted = matches.map(\.match)
-        let first = try await Self.snippets(of: matches.map { ($0.text, $0.sightings) }, builder: builder)
-        var needMore: [(index: Int, rowID: Int64)] = []
-        for (index, snippet) in first.enumerated() {
-            snippeted[index].snippet = snippet
-            if snippet == nil { needMore.append((index, matches[index].text.rowID)) }
-        }
-        guard !needMore.isEmpty else { return (snippeted, found.ranked) }
-        try Task.checkCancellation()
-        let rowIDs = needMore.map(\.rowID)
-        let longer: [IndexedText]
-        do {
-            longer = try await store.pool.read { db in
-                try rowIDs.map { rowID in
-                    try Task.checkCancellation()
-                    return try IndexedText.read(rowID: rowID, limit: Self.snippetSourceLimit, in: db)
-                }
-            }
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
-            throw CancellationError()
-        }
-        let longerSightings = needMore.map { matches[$0.index].sightings }
-        for (wanted, snippet) in zip(
-            needMore,
-            try await Self.snippets(of: Array(zip(longer, longerSightings)), builder: builder)
-        ) {
-            snippeted[wanted.index].snippet = snippet ?? ""
-        }
+        for (index, snippet) in zip(pending, built) { snippeted[index].snippet = snippet ?? "" }
         return (snippeted, found.ranked)
     }
 
-    /// The snippet of each text, nil where a prefix was not enough. Built by up to `snippetWorkers` tasks, each
-    /// taking every n-th text: building 20 snippets is most of a rare word's search, and a machine with a core to
-    /// spare answers sooner. A task is worth starting for `bytesPerSnippetWorker` of text (the few long texts of a
-    /// second read count as much as many short ones). Cancellation is checked between texts.
+    /// The snippet of each text (nil only for a prefix too short to decide it, which the reads above do not hand
+    /// out). Built by up to `snippetWorkers` tasks, each taking every n-th text: building 20 snippets is most of a rare
+    /// word's search, and a machine with a core to spare answers sooner. A task is worth starting for
+    /// `bytesPerSnippetWorker` of text (a few long texts count as much as many short ones). Cancellation is checked
+    /// between texts.
     private static func snippets(
         of texts: [(text: IndexedText, sightings: TermSightings?)],
         builder: SnippetBuilder
@@ -252,19 +233,22 @@ package struct SearchService: Sendable {
         }
         guard let builder else { return matches.map { ($0.match, .none, nil) } }
         // Bytes, not characters (a Swift String would validate them again); the builder copes with a character cut
-        // in two. A short prefix first: most hits' snippets are found in it. One that lacks a query word seldom holds
-        // the snippet, so more is read at once; the builder may still ask for more, in a second read. Blob reads do
-        // not see `sqlite3_interrupt`, so cancellation is checked between hits (this closure runs in the task).
+        // in two. A short prefix first: most hits' snippets are decided by it, and a long hit's is built right here,
+        // so that one whose window lies further in (or whose prefix lacks a query word) is read up to the scan limit
+        // in this same transaction instead of a second read after the builders. Blob reads do not see
+        // `sqlite3_interrupt`, so cancellation is checked between hits (this closure runs in the task).
         return try matches.map { id, match in
             try Task.checkCancellation()
             var text = try IndexedText.read(rowID: id, limit: snippetFirstBytes, in: db)
             guard !text.isWhole else { return (match, text, nil) }
-            // One walk over the first bytes says both whether to read more now and which term the builder hunts (a
-            // whole text's walk is left to the builders, which run beside each other).
+            // One walk over the first bytes says whether a window can be complete in them and which term to hunt.
             let sightings = builder.sightings(of: text.bytes)
-            if !sightings.mayHoldEveryTerm {
-                text = try IndexedText.read(rowID: id, limit: snippetSourceLimit, in: db)
+            if sightings.mayHoldEveryTerm, let snippet = builder.snippet(ofPrefix: text.bytes, sightings: sightings) {
+                var decided = match
+                decided.snippet = snippet
+                return (decided, .none, nil)
             }
+            text = try IndexedText.read(rowID: id, limit: snippetSourceLimit, in: db)
             return (match, text, sightings)
         }
     }
