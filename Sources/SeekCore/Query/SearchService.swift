@@ -133,25 +133,25 @@ package struct SearchService: Sendable {
             builder: builder
         )
         var snippeted = matches.map(\.match)
-        for (index, snippet) in zip(pending, built) { snippeted[index].snippet = snippet ?? "" }
+        for (index, snippet) in zip(pending, built) { snippeted[index].snippet = snippet }
         return (snippeted, found.ranked)
     }
 
-    /// The snippet of each text (nil only for a prefix too short to decide it, which the reads above do not hand
-    /// out). Built by up to `snippetWorkers` tasks, each taking every n-th text: building 20 snippets is most of a rare
+    /// The snippet of each text: whole, or at least `snippetSourceLimit` bytes long (what `run` hands out), so the
+    /// builder always decides it. Built by up to `snippetWorkers` tasks, each taking every n-th text: building 20 snippets is most of a rare
     /// word's search, and a machine with a core to spare answers sooner. A task is worth starting for
     /// `bytesPerSnippetWorker` of text (a few long texts count as much as many short ones). Cancellation is checked
     /// between texts.
     private static func snippets(
         of texts: [(text: IndexedText, sightings: TermSightings?)],
         builder: SnippetBuilder
-    ) async throws -> [String?] {
+    ) async throws -> [String] {
         let bytes = texts.reduce(0) { $0 + $1.text.bytes.count }
         let workers = min(snippetWorkers, texts.count, bytes / bytesPerSnippetWorker)
-        let build: @Sendable ((text: IndexedText, sightings: TermSightings?)) -> String? = { hit in
+        let build: @Sendable ((text: IndexedText, sightings: TermSightings?)) -> String = { hit in
             hit.text.isWhole
                 ? builder.snippet(ofUTF8: hit.text.bytes, sightings: hit.sightings)
-                : builder.snippet(ofPrefix: hit.text.bytes, sightings: hit.sightings)
+                : builder.snippet(ofPrefix: hit.text.bytes, sightings: hit.sightings) ?? ""
         }
         guard workers > 1 else {
             return try texts.map { text in
@@ -159,7 +159,7 @@ package struct SearchService: Sendable {
                 return build(text)
             }
         }
-        return try await withThrowingTaskGroup(of: [(Int, String?)].self) { group in
+        return try await withThrowingTaskGroup(of: [(Int, String)].self) { group in
             for worker in 0..<workers {
                 group.addTask {
                     try stride(from: worker, to: texts.count, by: workers).map { index in
@@ -168,7 +168,7 @@ package struct SearchService: Sendable {
                     }
                 }
             }
-            var result = [String?](repeating: nil, count: texts.count)
+            var result = [String](repeating: "", count: texts.count)
             for try await done in group {
                 for (index, snippet) in done { result[index] = snippet }
             }
