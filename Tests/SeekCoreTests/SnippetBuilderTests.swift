@@ -107,6 +107,16 @@ import Testing
         #expect(Self.snippet(#""x""#, " ,;; ").isEmpty)
     }
 
+    /// The lookout passes characters that fold into no ASCII letter when every query word is ASCII.
+    @Test func asciiWordsAreFoundAmidTextThatFoldsIntoNoASCII() {
+        let chinese = String(repeating: "内存安全检查，", count: 200)
+        let text = chinese + "启用 CONFIG_KASAN_VMALLOC 选项" + chinese
+        #expect(Self.snippet(#""config" "kasan" "vmalloc"*"#, text).contains("启用 [CONFIG]_[KASAN]_[VMALLOC] 选项"))
+        #expect(Self.snippet(#""alpha""#, "中文alpha 日本") == "中文alpha 日本", "one token, not the word alpha")
+        #expect(Self.snippet(#""cafe""#, "中文 café 日本") == "中文 [café] 日本")
+        #expect(Self.snippet(#""日本""#, "中文 日本 alpha") == "中文 [日本] alpha")
+    }
+
     @Test func phrasePartsAreMarked() {
         #expect(Self.snippet(#""snake case""#, "def snake_case(): pass") == "def [snake]_[case](): pass")
     }
@@ -160,6 +170,8 @@ import Testing
     static let pieces = [
         "alpha", "Alpha", "ALPHA", "alphabet", "beta", "bet", "gamma", "café", "CAFÉ", "cafe\u{301}", "x", "w1",
         "日本", "naïve", "pad", "padding", "—", "é", "\u{301}", "alpha_beta", "alpha.beta",
+        // Characters that fold into no ASCII letter, which the lookout passes, beside and inside words.
+        "日本alpha", "beta中文", "カタカナ", "한국어", "中文 alpha", "「beta」", "ａｌｐｈａ",
     ]
     static let separators = [" ", " ", " ", "  ", "\n", ", ", "_", ".", " — ", "("]
     static let asciiFiller = ["pad", "padding", "w1", "x", "Xy", "a"]
@@ -218,7 +230,8 @@ import Testing
 
     @Test(arguments: [
         #""alpha""#, #""alpha" AND "beta""#, #""bet"*"#, #""cafe""#, #""alpha beta""#, #""naive" AND "gamma"*"#,
-        #""日本""#, #""zebra""#, #""alpha" AND "bet"*"#, #""gamma" AND "alpha" AND "cafe""#, #""pad" AND "beta""#,
+        #""日本""#, #""日本alpha""#, #""zebra""#, #""alpha" AND "bet"*"#, #""gamma" AND "alpha" AND "cafe""#,
+        #""pad" AND "beta""#,
         #""bet" AND "bet"*"#, #""w1" AND "alphabet""#, #""padding" AND "alpha" AND "x"*"#,
     ])
     func skippingAheadGivesTheSnippetOfAScanFromTheStart(expression: String) {

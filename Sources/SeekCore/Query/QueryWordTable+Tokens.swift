@@ -1,9 +1,9 @@
 extension QueryWordTable.Buffers {
     /// A place after `floor` where a scan can start so that at least `tokenStarts - 1` whole tokens precede the token
-    /// at `origin`: just after an ASCII separator with `tokenStarts` token starts between it and `origin`, walking
-    /// back; nil when the walk reaches `floor` first. The bytes in `floor..<origin` must be ASCII, as they are before a
-    /// place the lookout (`firstPossibleMatch`) found, which stops at the first non-ASCII byte: a start after an ASCII
-    /// separator then cuts no token, the same tokens follow it as in a scan from the text's start.
+    /// at `origin`: an ASCII token character just after an ASCII separator, with `tokenStarts` such starts between it
+    /// and `origin`, walking back; nil when the walk reaches `floor` first. A start there cuts no token, so the same
+    /// tokens follow it as in a scan from the text's start. Tokens starting with a non-ASCII character (which the
+    /// lookout may have passed) are not counted: more of them precede than asked for, never fewer.
     func restartPoint(
         before origin: Int,
         after floor: Int,
@@ -13,7 +13,8 @@ extension QueryWordTable.Buffers {
         var tokenStarts = 0
         var offset = origin - 1
         while offset > floor {
-            let startsToken = isASCIIToken(bytes[offset]) && !isASCIIToken(bytes[offset - 1])
+            let before = bytes[offset - 1]
+            let startsToken = isASCIIToken(bytes[offset]) && before < 0x80 && !isASCIIToken(before)
             if startsToken {
                 tokenStarts += 1
                 if tokenStarts == wanted { return offset }
@@ -23,9 +24,21 @@ extension QueryWordTable.Buffers {
         return nil
     }
 
-    /// Whether a token lies in `range`, whose bytes must be ASCII (see `restartPoint`).
+    /// Whether a token lies in `range`, which starts and ends between characters.
     func hasToken(in range: Range<Int>, of bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        UnsafeBufferPointer(rebasing: bytes[range]).contains { isASCIIToken($0) }
+        var offset = range.lowerBound
+        while offset < range.upperBound {
+            let byte = bytes[offset]
+            if byte < 0x80 {
+                if isASCIIToken(byte) { return true }
+                offset += 1
+                continue
+            }
+            let (scalar, length) = Self.decode(bytes, at: offset, end: range.upperBound)
+            if TextTokens.isTokenScalar(scalar) { return true }
+            offset += length
+        }
+        return false
     }
 
     private func isASCIIToken(_ byte: UInt8) -> Bool {
