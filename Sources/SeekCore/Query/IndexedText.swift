@@ -28,15 +28,14 @@ struct IndexedText: Sendable {
         }
         let total = Int(sqlite3_blob_bytes(blob))
         let count = min(total, limit)
-        var bytes = [UInt8](repeating: 0, count: count)
-        if count > 0 {
-            let code = bytes.withUnsafeMutableBytes { sqlite3_blob_read(blob, $0.baseAddress, Int32(count), 0) }
-            guard code == SQLITE_OK else {
-                throw DatabaseError(
-                    resultCode: ResultCode(rawValue: code),
-                    message: String(cString: sqlite3_errstr(code))
-                )
-            }
+        // Not zeroed first: the blob read fills every byte (up to 128 KiB a hit), or the read fails.
+        var code = SQLITE_OK
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if count > 0 { code = sqlite3_blob_read(blob, buffer.baseAddress, Int32(count), 0) }
+            initialized = code == SQLITE_OK ? count : 0
+        }
+        guard code == SQLITE_OK else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errstr(code)))
         }
         return IndexedText(bytes: bytes, isWhole: count == total)
     }
