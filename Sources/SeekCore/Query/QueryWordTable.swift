@@ -50,8 +50,8 @@ struct QueryWordTable: Sendable {
         static let nonASCII: UInt8 = 2
         /// An ASCII byte that starts a query word or prefix, in either case.
         static let candidateInitial: UInt8 = 4
-        /// The first byte of a three-byte character that folds into no ASCII letter (kana, CJK ideographs, Hangul:
-        /// U+3000-U+9FFF and U+B000-U+DFFF), set only when every query word is ASCII: such a character can begin no
+        /// The first byte of a three-byte character that folds into no ASCII letter (kana, CJK ideographs, most Hangul
+        /// syllables: U+3000-U+9FFF and U+B000-U+DFFF), set only when every query word is ASCII: such a character can begin no
         /// query word, and a token starting with one is none. Chinese, Japanese or Korean text otherwise stopped the
         /// lookout at every character and had each of its tokens folded by Foundation (0.4 ms for one 20 KB page).
         static let foldsToNoASCII: UInt8 = 8
