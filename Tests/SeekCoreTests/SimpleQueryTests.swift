@@ -84,6 +84,29 @@ import Testing
         #expect(SimpleQuery.translate(query) == expected)
     }
 
+    /// An identifier of four words or more being typed, its last word longer than the prefix index's three letters, is
+    /// also searched narrowed to that index; nothing else is.
+    static let narrowings: [(query: String, expected: String?)] = [
+        ("xhci_ring_ep_doorbell", #""xhci ring ep doo"* OR "xhci ring ep doorbell""#),
+        ("  IWL_mvm.mac-setup_regi", #""IWL mvm mac setup reg"* OR "IWL mvm mac setup regi""#),
+        ("a_b_c_dddd.", #""a b c ddd"* OR "a b c dddd""#),
+        ("ext4_fc_replay", nil),  // three words
+        ("a_b_c_ddd", nil),  // the prefix index serves it as it is
+        ("xhci_ring_ep_doorbell ", nil),  // a whole word
+        ("xhci ring ep doorbell", nil),  // four terms
+        ("xhci_ring ep_doorbell", nil),
+        ("-xhci_ring_ep_doorbell", nil),
+        (#""xhci_ring_ep_doorbell"#, nil),
+        ("xhci_ring_ep_d\u{F6}rbell", nil),
+        ("xhci_ring_ep_doorbell\t", nil),
+        ("", nil),
+    ]
+
+    @Test(arguments: narrowings)
+    func narrowsIdentifiersBeingTyped(query: String, expected: String?) {
+        #expect(SimpleQuery.narrowedPrefix(query) == expected)
+    }
+
     @Test func groupsManyExclusionsUnderOneNot() throws {
         let query = "fox " + (0..<1_000).map { "-x\($0)" }.joined(separator: " ") + " -quick"
         let translated = try #require(SimpleQuery.translate(query))

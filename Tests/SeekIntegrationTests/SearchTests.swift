@@ -146,6 +146,31 @@ struct SearchTests {
         }
     }
 
+    /// An identifier of four words or more still being typed is searched narrowed to the three-letter prefix index
+    /// first; a file holding another completion of its last word (`deltoid` for `delt`) is still found, and one
+    /// holding only such a completion is not found for the whole word.
+    @Test func identifierBeingTypedMatchesEveryCompletionOfItsLastWord() async throws {
+        let files = [
+            "exact.c": "call alpha_beta_gamma_delta(x); alpha_beta_gamma_delta(y);",
+            "other.c": "the alpha beta gamma deltoid here",
+            "unrelated.c": "alpha beta gamma epsilon",
+        ]
+        try await withDaemon(files: files) { (daemon: DaemonHarness) async throws in
+            func paths(_ query: String) async throws -> Set<String> {
+                let result = try await daemon.call(
+                    .search,
+                    SearchParams(query: query, sync: true),
+                    as: SearchResult.self
+                )
+                return Set(result.hits.map { String($0.path.dropFirst(daemon.root.count + 1)) })
+            }
+            #expect(try await paths("alpha_beta_gamma_delt") == ["exact.c", "other.c"])
+            #expect(try await paths("alpha_beta_gamma_delta") == ["exact.c"])
+            #expect(try await paths("alpha_beta_gamma_epsilon") == ["unrelated.c"])
+            #expect(try await paths("alpha_beta_gamma_deltoid ") == ["other.c"])
+        }
+    }
+
     @Test func hitCarriesSizeAndModificationTime() async throws {
         try await withDaemon(files: Self.files) { (daemon: DaemonHarness) async throws in
             let hit = try #require(try await daemon.search("cinnamon").hits.first)

@@ -17,10 +17,21 @@ import GRDBSQLite
 ///   row that matches, and every included one has. With an `OR` of included phrases it would not be, so the `fts5`
 ///   syntax ranks with `boost_name` 0.
 ///
+/// With a third argument nonzero, `seek_rank(fts, boost_name, 1)` ranks a narrowed prefix phrase (see
+/// `SimpleQuery.narrowedPrefix`): the expression is `P3 OR Px`, standing for one phrase `P` whose last word is a
+/// prefix, where `P3` has that prefix cut to the three characters FTS5 keeps a prefix index for and `Px` has it as a
+/// whole word. Every instance of `Px` is one of `P` and every one of `P` one of `P3`, so in a row with as many
+/// instances of `P3` as of `Px` the three are the same, and the row is scored as `P` alone from `Px`'s instances
+/// (what the one-phrase expression `P` scores). A row with more instances of `P3` may hold completions of the prefix
+/// that `Px` misses, or none: the function fails with `undecided`, and the caller runs `P` itself.
+///
 /// Lower is better, as with bm25. The function is registered on every connection of the pool.
 package enum MatchRank {
     /// The SQL name of the function.
     package static let name = "seek_rank"
+
+    /// The error message of a narrowed ranking that cannot tell a row's instances (see above).
+    package static let undecided = "seek_rank: narrowed prefix undecided"
 
     /// Registers the function on `db`; FTS5 keeps it for the connection's lifetime.
     static func register(in db: Database) throws {
@@ -62,12 +73,17 @@ package enum MatchRank {
     private static let rank: fts5_extension_function = { api, fts, context, argumentCount, arguments in
         guard let api, let fts else { return }
         let boostsName = argumentCount > 0 && sqlite3_value_int(arguments![0]) != 0
+        let isNarrowed = argumentCount > 1 && sqlite3_value_int(arguments![1]) != 0
+        if isNarrowed && api.pointee.xPhraseCount(fts) != 2 {
+            sqlite3_result_error(context, "seek_rank: a narrowed prefix takes two phrases", -1)
+            return
+        }
         let statistics: QueryStatistics
         if let stored = api.pointee.xGetAuxdata(fts, 0) {
             statistics = Unmanaged<QueryStatistics>.fromOpaque(stored).takeUnretainedValue()
         } else {
             var code = SQLITE_OK
-            guard let computed = makeStatistics(api: api, fts: fts, code: &code) else {
+            guard let computed = makeStatistics(api: api, fts: fts, countsPhrases: !isNarrowed, code: &code) else {
                 sqlite3_result_error_code(context, code)
                 return
             }
@@ -85,13 +101,18 @@ package enum MatchRank {
         var instanceCount: Int32 = 0
         var code = api.pointee.xInstCount(fts, &instanceCount)
         statistics.startRow()
+        // Narrowed: instances of the cut phrase (0) against those of the whole word (1), which alone are scored.
+        var narrowedBalance = 0
         var instance: Int32 = 0
         while code == SQLITE_OK && instance < instanceCount {
             var phrase: Int32 = 0
             var column: Int32 = 0
             var offset: Int32 = 0
             code = api.pointee.xInst(fts, instance, &phrase, &column, &offset)
-            if code == SQLITE_OK {
+            if code == SQLITE_OK && isNarrowed && phrase == 0 {
+                narrowedBalance += 1
+            } else if code == SQLITE_OK {
+                if isNarrowed { narrowedBalance -= 1 }
                 let column = Int(column)
                 statistics.frequencies[Int(phrase)] += column < weights.count ? weights[column] : 1
                 if column == 0 { statistics.inName[Int(phrase)] = true }
@@ -102,6 +123,10 @@ package enum MatchRank {
         if code == SQLITE_OK { code = api.pointee.xColumnSize(fts, -1, &rowLength) }
         guard code == SQLITE_OK else {
             sqlite3_result_error_code(context, code)
+            return
+        }
+        guard narrowedBalance == 0 else {
+            sqlite3_result_error(context, undecided, -1)
             return
         }
         let lengthFactor = k1 * (1 - b + b * Double(rowLength) / statistics.averageLength)
@@ -118,10 +143,11 @@ package enum MatchRank {
     }
 
     /// The average row length and each phrase's inverse document frequency, as bm25 computes them; with one
-    /// phrase the frequency is not counted (see above).
+    /// phrase, or a narrowed prefix (`countsPhrases` false), the frequency is not counted (see above).
     private static func makeStatistics(
         api: UnsafePointer<Fts5ExtensionApi>,
         fts: OpaquePointer,
+        countsPhrases: Bool,
         code: inout Int32
     ) -> QueryStatistics? {
         var rowCount: sqlite3_int64 = 0
@@ -131,7 +157,7 @@ package enum MatchRank {
         guard code == SQLITE_OK else { return nil }
         let phraseCount = Int(api.pointee.xPhraseCount(fts))
         var inverseFrequencies = [Double](repeating: 1, count: phraseCount)
-        if phraseCount > 1 {
+        if phraseCount > 1 && countsPhrases {
             for phrase in 0..<phraseCount {
                 var hits: sqlite3_int64 = 0
                 code = api.pointee.xQueryPhrase(fts, Int32(phrase), &hits) { _, _, counter in

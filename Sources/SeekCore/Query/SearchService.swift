@@ -189,47 +189,17 @@ package struct SearchService: Sendable {
     ) throws
         -> Hits
     {
-        // FTS5's bm25 normalizes by the length of the whole row, so a long file whose name matches would lose to
-        // short files that mention the words, and a binary file (no body) would beat its source. Files whose name
-        // holds every query word get a 4x boost (`MatchRank`) and files found by name only (binary, too large) are
-        // halved; for `fts5` syntax the user's expression is ranked as is.
-        let boostsName = request.syntax == .simple
-        var sql = """
-            SELECT files.id, files.path, files.size, files.mtime_ns,
-                \(MatchRank.name)(fts, \(boostsName ? 1 : 0))
-                    * (CASE files.content_state WHEN 0 THEN 1.0 ELSE 0.5 END) AS rank
-            FROM fts CROSS JOIN files ON files.id = fts.rowid
-            WHERE fts MATCH ?
-            """
-        var arguments: StatementArguments = [expression]
-        if let scopes = request.scopes {
-            let conditions = scopes.map { _ in "files.path = ? OR (files.path >= ? AND files.path < ?)" }
-            sql += " AND (" + conditions.joined(separator: " OR ") + ")"
-            for scope in scopes {
-                let range = scope.descendantRange
-                arguments += [Data(scope.bytes), Data(range.lower), Data(range.upper)]
+        // An identifier still being typed is ranked from its narrowed form first, in the same read; a row that form
+        // cannot decide sends the search to the expression itself (`SimpleQuery.narrowedPrefix`, `MatchRank`).
+        var matches: [(id: Int64, match: SearchMatch)]
+        if ranked && request.syntax == .simple, let narrowed = SimpleQuery.narrowedPrefix(request.query) {
+            do {
+                matches = try topMatches(request, expression: narrowed, isNarrowed: true, ranked: true, db: db)
+            } catch let error as DatabaseError where error.message == MatchRank.undecided {
+                matches = try topMatches(request, expression: expression, isNarrowed: false, ranked: true, db: db)
             }
-        }
-        // Unranked, FTS5 stops after the first rows it finds, and bm25 is computed for those rows only.
-        sql += ranked ? " ORDER BY rank, files.path LIMIT ?" : " LIMIT ?"
-        arguments += [request.limit]
-
-        // CROSS JOIN keeps FTS5 as the outer loop: with files outside, SQLite would run the whole MATCH once per file.
-        // The top rows first, text only for them; `snippet` carries the raw text until the builder turns it into one.
-        var matches: [(id: Int64, match: SearchMatch)] = []
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
-        while let row = try rows.next() {
-            let match = SearchMatch(
-                path: BytePath([UInt8](row["path"] as Data)),
-                score: -(row["rank"] as Double),
-                size: row["size"],
-                mtimeNanoseconds: row["mtime_ns"],
-                snippet: nil
-            )
-            matches.append((row["id"], match))
-        }
-        if !ranked {
-            matches.sort { ($0.match.score, $1.match.path) > ($1.match.score, $0.match.path) }
+        } else {
+            matches = try topMatches(request, expression: expression, isNarrowed: false, ranked: ranked, db: db)
         }
         guard let builder else { return matches.map { ($0.match, .none, nil) } }
         // Bytes, not characters (a Swift String would validate them again); the builder copes with a character cut
@@ -252,5 +222,60 @@ package struct SearchService: Sendable {
             text = try IndexedText.read(rowID: id, limit: snippetSourceLimit, in: db)
             return (match, text, sightings)
         }
+    }
+
+    /// The top rows of `expression`, best first: ranked over every match, or the first ones FTS5 finds ranked among
+    /// themselves. `isNarrowed`: the expression is a narrowed prefix, ranked as the phrase it stands for (it throws
+    /// `MatchRank.undecided` when it cannot be).
+    private static func topMatches(
+        _ request: SearchRequest,
+        expression: String,
+        isNarrowed: Bool,
+        ranked: Bool,
+        db: Database
+    ) throws -> [(id: Int64, match: SearchMatch)] {
+        // FTS5's bm25 normalizes by the length of the whole row, so a long file whose name matches would lose to
+        // short files that mention the words, and a binary file (no body) would beat its source. Files whose name
+        // holds every query word get a 4x boost (`MatchRank`) and files found by name only (binary, too large) are
+        // halved; for `fts5` syntax the user's expression is ranked as is.
+        let boostsName = request.syntax == .simple
+        var sql = """
+            SELECT files.id, files.path, files.size, files.mtime_ns,
+                \(MatchRank.name)(fts, \(boostsName ? 1 : 0), \(isNarrowed ? 1 : 0))
+                    * (CASE files.content_state WHEN 0 THEN 1.0 ELSE 0.5 END) AS rank
+            FROM fts CROSS JOIN files ON files.id = fts.rowid
+            WHERE fts MATCH ?
+            """
+        var arguments: StatementArguments = [expression]
+        if let scopes = request.scopes {
+            let conditions = scopes.map { _ in "files.path = ? OR (files.path >= ? AND files.path < ?)" }
+            sql += " AND (" + conditions.joined(separator: " OR ") + ")"
+            for scope in scopes {
+                let range = scope.descendantRange
+                arguments += [Data(scope.bytes), Data(range.lower), Data(range.upper)]
+            }
+        }
+        // Unranked, FTS5 stops after the first rows it finds, and bm25 is computed for those rows only.
+        sql += ranked ? " ORDER BY rank, files.path LIMIT ?" : " LIMIT ?"
+        arguments += [request.limit]
+
+        // CROSS JOIN keeps FTS5 as the outer loop: with files outside, SQLite would run the whole MATCH once per file.
+        // The top rows first, text only for them.
+        var matches: [(id: Int64, match: SearchMatch)] = []
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+        while let row = try rows.next() {
+            let match = SearchMatch(
+                path: BytePath([UInt8](row["path"] as Data)),
+                score: -(row["rank"] as Double),
+                size: row["size"],
+                mtimeNanoseconds: row["mtime_ns"],
+                snippet: nil
+            )
+            matches.append((row["id"], match))
+        }
+        if !ranked {
+            matches.sort { ($0.match.score, $1.match.path) > ($1.match.score, $0.match.path) }
+        }
+        return matches
     }
 }
