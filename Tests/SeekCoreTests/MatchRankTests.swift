@@ -15,56 +15,40 @@ struct MatchRankTests {
     ]
 
     /// 400 files over the vocabulary; every seventh is found by name only (no body, `content_state` 1).
-    private static func makeIndex(using random: inout SeededRandom) throws -> DatabaseQueue {
-        let db = try DatabaseQueue()
-        try db.write { db in
-            try IndexSchema.create(db)
-            try MatchRank.register(in: db)
+    private static func makeIndex(using random: inout SeededRandom) throws -> RankingFixture {
+        let index = try RankingFixture()
+        for id in 1...400 {
+            let name = Self.phrase(of: Int.random(in: 1...2, using: &random), joinedBy: "_", using: &random) + ".txt"
+            let directory =
+                "\(id)/" + Self.phrase(of: Int.random(in: 1...3, using: &random), joinedBy: "/", using: &random)
+            let body = Self.phrase(of: Int.random(in: 0...80, using: &random), joinedBy: " ", using: &random)
+            let nameOnly = id % 7 == 0
+            try index.add(
+                id: id,
+                name: name,
+                path: "\(directory)/\(name)",
+                body: nameOnly ? "" : body,
+                nameOnly: nameOnly
+            )
         }
-        try db.write { db in
-            for id in 1...400 {
-                let name =
-                    Self.phrase(of: Int.random(in: 1...2, using: &random), joinedBy: "_", using: &random) + ".txt"
-                let directory =
-                    "\(id)/" + Self.phrase(of: Int.random(in: 1...3, using: &random), joinedBy: "/", using: &random)
-                let body = Self.phrase(of: Int.random(in: 0...80, using: &random), joinedBy: " ", using: &random)
-                try db.execute(
-                    sql: "INSERT INTO files VALUES (?, ?, ?, 1, 1, 1, ?, ?)",
-                    arguments: [id, "/\(directory)/\(name)", "/\(directory)", id, id % 7 == 0 ? 1 : 0]
-                )
-                try db.execute(
-                    sql: "INSERT INTO fts(rowid, name, path, body) VALUES (?, ?, ?, ?)",
-                    arguments: [id, name, "\(directory)/\(name)", id % 7 == 0 ? "" : body]
-                )
-            }
-        }
-        return db
+        return index
     }
 
     @Test func ordersHitsAsBM25WithTheNameBoost() throws {
         var random = SeededRandom(seed: 0x5EE6)
-        let db = try Self.makeIndex(using: &random)
+        let index = try Self.makeIndex(using: &random)
         var compared = 0
         for _ in 0..<300 {
             let query = Self.query(using: &random)
             guard let expression = SimpleQuery.translate(query) else { continue }
-            let (ours, reference) = try db.read { db in
-                (
-                    try Self.ranking(
-                        "seek_rank(fts, 1)",
-                        arguments: [expression],
-                        in: db
-                    ),
-                    try Self.ranking(
-                        """
-                        bm25(fts, 10.0, 2.0, 1.0)
-                            * (CASE WHEN files.id IN (SELECT rowid FROM fts WHERE fts MATCH ?) THEN 4.0 ELSE 1.0 END)
-                        """,
-                        arguments: ["{name} : (\(expression))", expression],
-                        in: db
-                    )
-                )
-            }
+            let ours = try index.ranking("seek_rank(fts, 1)", arguments: [expression])
+            let reference = try index.ranking(
+                """
+                bm25(fts, 10.0, 2.0, 1.0)
+                    * (CASE WHEN files.id IN (SELECT rowid FROM fts WHERE fts MATCH ?) THEN 4.0 ELSE 1.0 END)
+                """,
+                arguments: ["{name} : (\(expression))", expression]
+            )
             #expect(ours.map(\.id) == reference.map(\.id), "query \(query): \(expression)")
             // One phrase: bm25's inverse document frequency is left out, the same for every row; more: the same scores.
             if let first = ours.first, let firstReference = reference.first {
@@ -82,7 +66,7 @@ struct MatchRankTests {
     /// The `fts5` syntax ranks without the boost, whatever the expression: OR, NEAR, column filters, `^`.
     @Test func ordersFTS5ExpressionsAsBM25() throws {
         var random = SeededRandom(seed: 0xF755)
-        let db = try Self.makeIndex(using: &random)
+        let index = try Self.makeIndex(using: &random)
         var compared = 0
         for _ in 0..<200 {
             let word = { Self.words.randomElement(using: &random)! }
@@ -95,12 +79,8 @@ struct MatchRankTests {
                 case 4: "^\(word()) OR \"\(word()) \(word())\""
                 default: "{path body} : \(word()) NOT \(word())"
                 }
-            let (ours, reference) = try db.read { db in
-                (
-                    try Self.ranking("seek_rank(fts, 0)", arguments: [expression], in: db),
-                    try Self.ranking("bm25(fts, 10.0, 2.0, 1.0)", arguments: [expression], in: db)
-                )
-            }
+            let ours = try index.ranking("seek_rank(fts, 0)", arguments: [expression])
+            let reference = try index.ranking("bm25(fts, 10.0, 2.0, 1.0)", arguments: [expression])
             #expect(ours.map(\.id) == reference.map(\.id), "expression \(expression)")
             if !ours.isEmpty { compared += 1 }
         }
@@ -108,14 +88,9 @@ struct MatchRankTests {
     }
 
     @Test func ranksWithoutTheBoostWhenAskedTo() throws {
-        let db = try DatabaseQueue()
-        try db.write { db in
-            try IndexSchema.create(db)
-            try MatchRank.register(in: db)
-            try db.execute(sql: "INSERT INTO files VALUES (1, '/a/gamma.txt', '/a', 1, 1, 1, 1, 0)")
-            try db.execute(sql: "INSERT INTO fts(rowid, name, path, body) VALUES (1, 'gamma.txt', 'a/gamma.txt', '')")
-        }
-        let (boosted, plain, bm25) = try db.read { db in
+        let index = try RankingFixture()
+        try index.add(id: 1, name: "gamma.txt", path: "a/gamma.txt", body: "")
+        let (boosted, plain, bm25) = try index.db.read { db in
             (
                 try Double.fetchOne(db, sql: "SELECT seek_rank(fts, 1) FROM fts WHERE fts MATCH 'gamma'")!,
                 try Double.fetchOne(db, sql: "SELECT seek_rank(fts, 0) FROM fts WHERE fts MATCH 'gamma'")!,
@@ -126,23 +101,6 @@ struct MatchRankTests {
         #expect(boosted == 4 * plain)
         // One row: bm25's inverse document frequency is its floor, 1e-6.
         #expect(abs(bm25 - plain * 1e-6) <= 1e-9 * abs(bm25))
-    }
-
-    private static func ranking(
-        _ rank: String,
-        arguments: StatementArguments,
-        in db: Database
-    ) throws -> [(id: Int64, rank: Double)] {
-        try Row.fetchAll(
-            db,
-            sql: """
-                SELECT files.id, \(rank) * (CASE files.content_state WHEN 0 THEN 1.0 ELSE 0.5 END) AS rank
-                FROM fts CROSS JOIN files ON files.id = fts.rowid
-                WHERE fts MATCH ?
-                ORDER BY rank, files.path
-                """,
-            arguments: arguments
-        ).map { ($0["id"], $0["rank"]) }
     }
 
     private static func phrase(of count: Int, joinedBy separator: String, using random: inout SeededRandom) -> String {

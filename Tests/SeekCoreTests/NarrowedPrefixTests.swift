@@ -16,34 +16,21 @@ struct NarrowedPrefixTests {
     ]
 
     /// 300 files whose bodies and names run through the vocabulary, most words in order so that long phrases occur.
-    private static func makeIndex(using random: inout SeededRandom) throws -> DatabaseQueue {
-        let db = try DatabaseQueue()
-        try db.write { db in
-            try IndexSchema.create(db)
-            try MatchRank.register(in: db)
+    private static func makeIndex(using random: inout SeededRandom) throws -> RankingFixture {
+        let index = try RankingFixture()
+        for id in 1...300 {
+            let name = Self.run(of: Int.random(in: 1...5, using: &random), joinedBy: "_", using: &random) + ".c"
+            let body = (0..<Int.random(in: 1...12, using: &random)).map { _ in
+                Self.run(of: Int.random(in: 1...6, using: &random), joinedBy: " ", using: &random)
+            }.joined(separator: ". ")
+            try index.add(id: id, name: name, path: "\(id)/\(name)", body: body)
         }
-        try db.write { db in
-            for id in 1...300 {
-                let name = Self.run(of: Int.random(in: 1...5, using: &random), joinedBy: "_", using: &random) + ".c"
-                let body = (0..<Int.random(in: 1...12, using: &random)).map { _ in
-                    Self.run(of: Int.random(in: 1...6, using: &random), joinedBy: " ", using: &random)
-                }.joined(separator: ". ")
-                try db.execute(
-                    sql: "INSERT INTO files VALUES (?, ?, '/d', 1, 1, 1, ?, 0)",
-                    arguments: [id, "/d/\(id)/\(name)", id]
-                )
-                try db.execute(
-                    sql: "INSERT INTO fts(rowid, name, path, body) VALUES (?, ?, ?, ?)",
-                    arguments: [id, name, "\(id)/\(name)", body]
-                )
-            }
-        }
-        return db
+        return index
     }
 
     @Test func rankingDecidedFromTheNarrowedFormIsThePhrasesRanking() throws {
         var random = SeededRandom(seed: 0x9A77)
-        let db = try Self.makeIndex(using: &random)
+        let index = try Self.makeIndex(using: &random)
         var decided = 0
         var undecided = 0
         for _ in 0..<400 {
@@ -54,9 +41,9 @@ struct NarrowedPrefixTests {
             let query = String(typed.dropLast(Int.random(in: 0...(lastWord.count - 4), using: &random)))
             let narrowed = try #require(SimpleQuery.narrowedPrefix(query), "query \(query)")
             let expression = try #require(SimpleQuery.translate(query))
-            let reference = try db.read { db in try Self.ranking(expression, isNarrowed: false, in: db) }
+            let reference = try index.ranking("seek_rank(fts, 1)", arguments: [expression])
             do {
-                let ours = try db.read { db in try Self.ranking(narrowed, isNarrowed: true, in: db) }
+                let ours = try index.ranking("seek_rank(fts, 1, 1)", arguments: [narrowed])
                 #expect(ours.map(\.id) == reference.map(\.id), "query \(query)")
                 #expect(ours.map(\.rank) == reference.map(\.rank), "query \(query)")
                 if !ours.isEmpty { decided += 1 }
@@ -69,40 +56,14 @@ struct NarrowedPrefixTests {
     }
 
     @Test func aRowWithAnotherCompletionOfThePrefixIsUndecided() throws {
-        let db = try DatabaseQueue()
-        try db.write { db in
-            try IndexSchema.create(db)
-            try MatchRank.register(in: db)
-            try db.execute(sql: "INSERT INTO files VALUES (1, '/d/a.c', '/d', 1, 1, 1, 1, 0)")
-            try db.execute(
-                sql: "INSERT INTO fts(rowid, name, path, body) VALUES (1, 'a.c', 'a.c', 'alpha beta gamma deltoid')"
-            )
-        }
+        let index = try RankingFixture()
+        try index.add(id: 1, name: "a.c", path: "d/a.c", body: "alpha beta gamma deltoid")
         // `delt*` matches `deltoid`, which the whole word `delt` does not: only the phrase itself can rank the row.
         let narrowed = try #require(SimpleQuery.narrowedPrefix("alpha_beta_gamma_delt"))
         #expect(narrowed == #""alpha beta gamma del"* OR "alpha beta gamma delt""#)
-        #expect(throws: DatabaseError.self) {
-            try db.read { db in try Self.ranking(narrowed, isNarrowed: true, in: db) }
-        }
+        #expect(throws: DatabaseError.self) { try index.ranking("seek_rank(fts, 1, 1)", arguments: [narrowed]) }
         let expression = try #require(SimpleQuery.translate("alpha_beta_gamma_delt"))
-        #expect(try db.read { db in try Self.ranking(expression, isNarrowed: false, in: db) }.map(\.id) == [1])
-    }
-
-    private static func ranking(
-        _ expression: String,
-        isNarrowed: Bool,
-        in db: Database
-    ) throws -> [(id: Int64, rank: Double)] {
-        try Row.fetchAll(
-            db,
-            sql: """
-                SELECT files.id, seek_rank(fts, 1, \(isNarrowed ? 1 : 0)) AS rank
-                FROM fts CROSS JOIN files ON files.id = fts.rowid
-                WHERE fts MATCH ?
-                ORDER BY rank, files.path
-                """,
-            arguments: [expression]
-        ).map { ($0["id"], $0["rank"]) }
+        #expect(try index.ranking("seek_rank(fts, 1)", arguments: [expression]).map(\.id) == [1])
     }
 
     /// `count` words of the vocabulary, mostly consecutive in its order (so that typed identifiers occur in files).
