@@ -11,6 +11,10 @@ package enum IndexSchema {
     /// noise), for a 2% larger file; searches were unchanged.
     static let pageSize = 16384
 
+    /// The prefix lengths FTS5 keeps an index for: as-you-type prefixes of these many characters are one doclist
+    /// each, longer ones are expanded over every completion (see `SimpleQuery.narrowedPrefix`).
+    static let prefixIndexLengths = [1, 2, 3]
+
     /// bm25 weights for the FTS columns (name, path, body): a match in the file name ranks above a mention.
     static let rankColumnWeights: [Double] = [10, 2, 1]
 
@@ -43,7 +47,7 @@ package enum IndexSchema {
         CREATE VIRTUAL TABLE fts USING fts5(
             name, path, body,
             tokenize = 'unicode61 remove_diacritics 2',
-            prefix = '1 2 3'
+            prefix = '\(prefixIndexLengths.map(String.init).joined(separator: " "))'
         )
         """,
         "CREATE TRIGGER files_delete AFTER DELETE ON files BEGIN DELETE FROM fts WHERE rowid = old.id; END",

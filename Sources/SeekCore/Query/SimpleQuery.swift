@@ -57,8 +57,8 @@ package enum SimpleQuery {
 
     /// Words an identifier needs before its search is narrowed (see `narrowedPrefix`).
     static let narrowedWordCount = 4
-    /// The longest prefix FTS5 keeps an index for (`prefix = '1 2 3'` in `IndexSchema`).
-    static let prefixIndexLength = 3
+    /// The longest prefix FTS5 keeps an index for.
+    static let prefixIndexLength = IndexSchema.prefixIndexLengths.max()!
 
     /// The translation, scanning UTF-8 bytes into two byte buffers: 4 KiB of input must take well under a
     /// millisecond, and building a `String` per term took about half of one in release builds.
