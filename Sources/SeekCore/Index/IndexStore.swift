@@ -267,6 +267,16 @@ package final class IndexStore: Sendable {
 
     // MARK: Reads for the crawl
 
+    /// Whether the index holds no file and no listed directory (a new index, or one whose roots all went).
+    package func isEmpty() async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(
+                db,
+                sql: "SELECT NOT EXISTS (SELECT 1 FROM files) AND NOT EXISTS (SELECT 1 FROM dirs)"
+            ) ?? false
+        }
+    }
+
     /// What the index holds directly in `directory`: its files by name, and the subdirectories it has listed.
     /// One read for both, since a pass asks for every directory it scans.
     package func listing(
