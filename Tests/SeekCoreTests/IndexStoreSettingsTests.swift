@@ -18,6 +18,11 @@ import Testing
             let reader = try await store.pool.read { try Self.settings($0) }
             #expect(reader.pageSize == IndexSchema.pageSize)
             #expect(reader.cacheSize == -IndexStore.readerCacheKiB)
+            // The inline reader (absent on a single core) is a reader like the pool's.
+            if let inline = try await store.inlineReader.read({ try Self.settings($0) }) {
+                #expect(inline.pageSize == IndexSchema.pageSize)
+                #expect(inline.cacheSize == -IndexStore.readerCacheKiB)
+            }
             // The writer keeps SQLite's default (2,000 KiB): a bigger one did not make a cold index faster.
             #expect(try await store.pool.write { try Self.settings($0) }.cacheSize == -2000)
         }

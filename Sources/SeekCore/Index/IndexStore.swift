@@ -7,6 +7,8 @@ import Logging
 /// search and a search never blocks indexing.
 package final class IndexStore: Sendable {
     package let pool: DatabasePool
+    /// Serves searches on their own thread when it is free (see `InlineReader`); the pool serves the rest.
+    package let inlineReader: InlineReader
     package let path: String
     let checkpointer: WALCheckpointer
 
@@ -69,6 +71,12 @@ package final class IndexStore: Sendable {
         } catch {
             throw OpenError.cannotOpen(path, Self.explain(error))
         }
+        do {
+            inlineReader = try InlineReader(path: path, configuration: Self.configuration())
+        } catch {
+            try? pool.close()
+            throw OpenError.cannotOpen(path, Self.explain(error))
+        }
     }
 
     /// What `path` holds before the index opens it.
@@ -92,19 +100,7 @@ package final class IndexStore: Sendable {
             )
             removeDatabaseFiles(path)
         }
-        var configuration = Configuration()
-        configuration.maximumReaderCount = readerCount
-        configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            if db.configuration.readonly {
-                try db.execute(sql: "PRAGMA cache_size = -\(readerCacheKiB)")
-            } else {
-                // Takes effect only in a database without pages yet, before GRDB turns it to WAL: a new index.
-                try db.execute(sql: "PRAGMA page_size = \(IndexSchema.pageSize)")
-            }
-            try MatchRank.register(in: db)
-        }
+        let configuration = configuration()
         // Private before SQLite opens it (after `inspect`, which refused anything that is not an index).
         try restrictFileModes(path)
         let pool = try DatabasePool(path: path, configuration: configuration)
@@ -122,6 +118,24 @@ package final class IndexStore: Sendable {
             throw error
         }
         return pool
+    }
+
+    /// Every connection's settings: the pool's writer and readers, and the inline reader.
+    private static func configuration() -> Configuration {
+        var configuration = Configuration()
+        configuration.maximumReaderCount = readerCount
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            if db.configuration.readonly {
+                try db.execute(sql: "PRAGMA cache_size = -\(readerCacheKiB)")
+            } else {
+                // Takes effect only in a database without pages yet, before GRDB turns it to WAL: a new index.
+                try db.execute(sql: "PRAGMA page_size = \(IndexSchema.pageSize)")
+            }
+            try MatchRank.register(in: db)
+        }
+        return configuration
     }
 
     /// The index holds a copy of every indexed file's text, so only its owner may read it: the database file is
@@ -260,6 +274,7 @@ package final class IndexStore: Sendable {
     /// Copies the WAL into the database file and closes every connection. Called once at shutdown, after the
     /// services stopped. (The readers are read-only, so the last close cannot checkpoint by itself.)
     package func close() {
+        inlineReader.close()
         checkpointer.close()
         _ = try? pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
         try? pool.close()

@@ -3,9 +3,10 @@ import GRDB
 
 /// Runs searches on the index's reader pool.
 ///
-/// Cancellation: each search is one async GRDB read on its own reader connection; cancelling the awaiting task
-/// makes GRDB call `sqlite3_interrupt` on that connection, the statement stops, and the connection returns to the
-/// pool clean (GRDB ends the read transaction on every path). Nothing is started for a task already cancelled.
+/// Cancellation: each search is one read on a connection of its own (the inline reader when it is free, else an
+/// async GRDB read from the pool); cancelling the awaiting task calls `sqlite3_interrupt` on that connection, the
+/// statement stops, and the connection is left clean (the read transaction ends on every path). Nothing is started
+/// for a task already cancelled.
 package struct SearchService: Sendable {
     /// Hits, best first, each with the start of its indexed text and the query terms its first bytes spell (empty
     /// and nil when no snippet is wanted).
@@ -50,9 +51,13 @@ package struct SearchService: Sendable {
         let store = store
         let rankingBudget = rankingBudget
         let rank: @Sendable () async throws -> Hits = {
-            try await store.pool.read { db in
+            let search: @Sendable (Database) throws -> Hits = { db in
                 try Self.run(request, expression: expression, ranked: true, builder: builder, db: db)
             }
+            // A simple query's ranking races its budget, so it may hold this thread (`InlineReader`); a user's `fts5`
+            // expression may run until its timeout and is read from the pool.
+            if request.syntax == .simple, let hits = try await store.inlineReader.read(search) { return hits }
+            return try await store.pool.read(search)
         }
         guard request.syntax == .simple else { return (try await rank(), true) }
         let hedgeDelay = rankingBudget / 4
