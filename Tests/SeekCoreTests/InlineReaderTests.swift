@@ -11,7 +11,11 @@ import Testing
 /// statement that would run for most of a minute, and expect it interrupted (no timing threshold: a statement that
 /// was not stopped completes, and the test fails on its result). Serialized: each test holds a thread of the
 /// two-thread cooperative pool while another task cancels it.
-@Suite(.serialized, .timeLimit(.minutes(3)))
+@Suite(
+    .serialized,
+    .timeLimit(.minutes(3)),
+    .enabled(if: ProcessInfo.processInfo.activeProcessorCount > 1, "a single core has no inline reader")
+)
 struct InlineReaderTests {
     /// Counts to 10^8: 42 s of SQLite virtual machine steps on a machine of this kind, interruptible at every one.
     static let endless = """
@@ -20,7 +24,6 @@ struct InlineReaderTests {
         """
 
     static func withStore(_ body: (IndexStore) async throws -> Void) async throws {
-        try #require(ProcessInfo.processInfo.activeProcessorCount > 1, "a single core has no inline reader")
         try await withTemporaryDirectoryAsync { directory in
             let store = try IndexStore(path: directory.description + "/index.sqlite3", logger: Logger(label: "test"))
             defer { store.close() }
