@@ -127,11 +127,15 @@ package final class SeekEngine: Sendable {
             }
         }
         for directory in watcher.unwatchedDirectories { rescans.scan(directory, .shallow) }
-        // Checked after the cookies came back: an overflow before them has been seen by then.
-        if watcher.takeDeferredOverflowRescan() {
+        // Checked after the cookies came back: an overflow before them has been seen by then, and either its rescan
+        // is in the scheduler (so the newest ticket covers it) or it is still owed and this sync submits one.
+        let owedOverflow = watcher.startOwedOverflowRescan()
+        if owedOverflow != nil {
             for root in roots { rescans.scan(root, .full) }
         }
-        return rescans.isEmpty ? scheduler.latestTicket : scheduler.submit(rescans, settles: false)
+        let ticket = rescans.isEmpty ? scheduler.latestTicket : scheduler.submit(rescans, settles: false)
+        if let owedOverflow { watcher.overflowRescanSubmitted(covering: owedOverflow) }
+        return ticket
     }
 
     // MARK: Explain

@@ -38,11 +38,7 @@ package final class InotifyWatcher: Service, Sendable {
         var stopped = false
         var warnedAboutLimit = false
         var warnedAboutLongPath = false
-        var overflowPending = false
-        /// Counts deferrals, so a rescan taken by the periodic tick clears only the deferral it delivered.
-        var overflowDeferrals = 0
-        var overflowBackoff: Duration = .seconds(1)
-        var lastOverflowRescan: ContinuousClock.Instant?
+        var overflows = OverflowLedger()
 
         /// Stops counting the directories `isGone` picks as watched. A cookie waiting in one of them can no longer
         /// come back through its watch (a root deleted and made again before its old watch's removal was read gets
@@ -112,14 +108,19 @@ package final class InotifyWatcher: Service, Sendable {
         }
     }
 
-    /// Claims a rescan that an overflow deferred (backoff): a `sync` must not answer before it.
-    package func takeDeferredOverflowRescan() -> Bool {
+    /// Starts the rescan owed for overflows (deferred by the backoff, or decided and not submitted yet): a `sync`
+    /// must not answer before it. Returns what to pass to `overflowRescanSubmitted(covering:)` once the caller has
+    /// submitted the rescan, nil when nothing is owed.
+    package func startOwedOverflowRescan() -> Int? {
         state.withLock { state in
-            guard state.overflowPending else { return false }
-            state.overflowPending = false
-            state.lastOverflowRescan = .now
-            return true
+            guard state.overflows.owesRescan else { return nil }
+            return state.overflows.startRescan(at: .now, growingBackoff: false)
         }
+    }
+
+    /// A rescan started with `startOwedOverflowRescan` has been submitted.
+    package func overflowRescanSubmitted(covering count: Int) {
+        state.withLock { $0.overflows.submitted(covering: count) }
     }
 
     /// Makes sure `directory` is watched before the caller lists it; false when it could not be.
@@ -180,7 +181,13 @@ package final class InotifyWatcher: Service, Sendable {
                     case .failure(let refusal): return continuation.resume(throwing: refusal)
                     }
                     let code = Self.createCookieFile(named: name, in: root, watchedAs: identity)
-                    if code == 0 { return attempt.state.withLock { $0?.created = true } }
+                    if code == 0 {
+                        attempt.state.withLock { $0?.created = true }
+                        // An overflow released this sync before the file existed (its rescan covers the sync); if
+                        // the file's event is dropped too, nothing else would remove it.
+                        if state.withLock({ $0.cookies[cookie] == nil }) { cookie.withCString { _ = unlink($0) } }
+                        return
+                    }
                     // Only whoever removes the waiter resumes it (the cancellation handler may have).
                     guard state.withLock({ $0.cookies.removeValue(forKey: cookie) }) != nil else { return }
                     if code == EEXIST { continue }
@@ -264,14 +271,10 @@ package final class InotifyWatcher: Service, Sendable {
     private func tick() {
         var events: [FileEvent] = []
         let now = ContinuousClock.now
-        // A deferred overflow stays pending until its rescan has been submitted: a `sync` that looks in between
-        // still sees it and submits one itself (a duplicate merges), rather than answering before any rescan.
         let (overflow, unwatched) = state.withLock { state -> (Int?, [BytePath]) in
             var overflow: Int?
-            if state.overflowPending, now - (state.lastOverflowRescan ?? .now - .seconds(3600)) >= state.overflowBackoff
-            {
-                state.lastOverflowRescan = now
-                overflow = state.overflowDeferrals
+            if state.overflows.owesRescan, state.overflows.isDue(at: now) {
+                overflow = state.overflows.startRescan(at: now, growingBackoff: false)
             }
             return (overflow, Array(state.unwatched))
         }
@@ -283,11 +286,7 @@ package final class InotifyWatcher: Service, Sendable {
         }
         if rescanDue { events += unwatched.map(FileEvent.rescan) }
         if !events.isEmpty { deliver(events) }
-        if let overflow {
-            state.withLock { state in
-                if state.overflowDeferrals == overflow { state.overflowPending = false }
-            }
-        }
+        if let overflow { overflowRescanSubmitted(covering: overflow) }
     }
 
     // MARK: The inotify thread
@@ -521,33 +520,23 @@ package final class InotifyWatcher: Service, Sendable {
     }
 
     /// Events were dropped: only a rescan comparing stat data can tell what changed. Rescans are spaced out with a
-    /// growing backoff so an overflow storm cannot pin the CPU, except when a `sync` waits: its cookie event may be
-    /// among the dropped ones (the kernel queues the overflow event after any drop), so the rescan is submitted at
-    /// once and the waiting syncs are released after it, their tickets covering it.
+    /// growing backoff so an overflow storm cannot pin the CPU (`OverflowLedger`), except when a `sync` waits: its
+    /// cookie event may be among the dropped ones (the kernel queues the overflow event after any drop), so the
+    /// rescan is submitted at once and the waiting syncs are released after it, their tickets covering it.
     private func handleOverflow() {
         let now = ContinuousClock.now
-        let (rescanNow, cookies) = state.withLock {
-            state -> (Bool, [(BytePath, CheckedContinuation<Void, any Error>)]) in
-            let due = state.lastOverflowRescan.map { now - $0 >= state.overflowBackoff } ?? true
+        let (rescan, cookies) = state.withLock {
+            state -> (Int?, [(BytePath, CheckedContinuation<Void, any Error>)]) in
+            state.overflows.recordOverflow(at: now)
             let cookies = Array(state.cookies)
-            guard due || !cookies.isEmpty else {
-                state.overflowPending = true
-                state.overflowDeferrals += 1
-                return (false, [])
-            }
-            if let last = state.lastOverflowRescan, now - last < .seconds(30) {
-                state.overflowBackoff = min(state.overflowBackoff * 2, .seconds(30))
-            } else {
-                state.overflowBackoff = .seconds(1)
-            }
-            state.lastOverflowRescan = now
-            state.overflowPending = false
+            guard state.overflows.isDue(at: now) || !cookies.isEmpty else { return (nil, []) }
             state.cookies.removeAll()
-            return (true, cookies)
+            return (state.overflows.startRescan(at: now, growingBackoff: true), cookies)
         }
-        logger.notice("inotify queue overflowed; rescanning the roots", metadata: ["rescan.now": "\(rescanNow)"])
-        guard rescanNow else { return }
+        logger.notice("inotify queue overflowed; rescanning the roots", metadata: ["rescan.now": "\(rescan != nil)"])
+        guard let rescan else { return }
         deliver([.overflow])
+        overflowRescanSubmitted(covering: rescan)
         for (path, waiter) in cookies {
             path.withCString { _ = unlink($0) }
             waiter.resume()
