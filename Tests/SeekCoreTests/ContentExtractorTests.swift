@@ -44,12 +44,20 @@ import Testing
         #expect(try Self.extract(Self.bytes(count: offset + 1, nuls: [offset])) == .binary(nulOffset: offset))
     }
 
+    /// The text after such a NUL byte is indexed too: the NUL becomes a space, since SQLite would end the text there.
     @Test(arguments: [8192, 8193, 65_535, 65_536, 100_000])
-    func nulAfterTheFirst8KiBLeavesTheFileText(offset: Int) throws {
-        let bytes = Self.bytes(count: 150_000, nuls: [offset])
+    func nulAfterTheFirst8KiBLeavesTheFileTextWithASpaceForIt(offset: Int) throws {
+        var bytes = Self.bytes(count: 150_000, nuls: [offset])
         let content = try Self.extract(bytes)
+        bytes[offset] = UInt8(ascii: " ")
         #expect(content == .text(String(decoding: bytes, as: UTF8.self)))
-        #expect(Array(content.text.utf8)[offset] == 0)
+    }
+
+    @Test func everyNulPastTheProbeBecomesASpace() throws {
+        let bytes = Self.bytes(count: 9000, nuls: [8192, 8193, 8999])
+        #expect(!Array(try Self.extract(bytes).text.utf8).contains(0))
+        #expect(ContentExtractor.indexableText([0, 0x61, 0, 0]) == " a  ")
+        #expect(ContentExtractor.indexableText([]) == "")
     }
 
     @Test func firstNulIsReported() throws {

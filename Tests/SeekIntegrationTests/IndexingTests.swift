@@ -66,6 +66,20 @@ struct IndexingTests {
         }
     }
 
+    /// A NUL byte past the first 8 KiB leaves the file text, and the words after it are found and shown in snippets.
+    @Test func textAfterANulBytePastTheProbeIsIndexed() async throws {
+        try await withDaemon { (daemon: DaemonHarness) async throws in
+            let head = Array(String(repeating: "alpha ", count: 2000).utf8)
+            try Data(head + [0x00] + Array(" zebrafish after the nul".utf8)).write(
+                to: URL(fileURLWithPath: daemon.root + "/late-nul.txt")
+            )
+            _ = try await daemon.call(.reindex, ReindexParams(wait: true), as: GenerationResult.self)
+            let hits = try await daemon.search("zebrafish").hits
+            #expect(hits.map(\.path) == [daemon.root + "/late-nul.txt"])
+            #expect(hits.first?.snippet?.contains("after the nul") == true)
+        }
+    }
+
     @Test func nonUTF8NamesAreReportedLosslessly() async throws {
         try await withDaemon { (daemon: DaemonHarness) async throws in
             let name: [UInt8] = Array("odd-".utf8) + [0xFF, 0xFE] + Array(".txt".utf8)

@@ -2,6 +2,7 @@ import Glibc
 
 /// Reads a file's text for the index: binary files (a NUL byte in the first 8 KiB, or a hole: sparse files read as
 /// NUL bytes there) and files over the size cap are kept by name only; invalid UTF-8 is decoded leniently (U+FFFD).
+/// A NUL byte past the probed prefix is indexed as a space (see `indexableText`).
 package struct ContentExtractor: Sendable {
     /// What became of a file's content.
     package enum Content: Sendable, Equatable {
@@ -48,7 +49,7 @@ package struct ContentExtractor: Sendable {
     ) throws(CancellationError) -> Content {
         if size > maxFileSize { return .tooLarge }
         switch try Self.read(path, limit: maxFileSize, stopAtNUL: true, root: root, in: directory) {
-        case .bytes(let bytes): return .text(String(decoding: bytes, as: UTF8.self))
+        case .bytes(let bytes): return .text(Self.indexableText(bytes))
         case .nul(let offset): return .binary(nulOffset: offset)
         case .tooLarge: return .tooLarge
         case .failed(let code): return .unreadable(errno: code)
@@ -120,6 +121,22 @@ package struct ContentExtractor: Sendable {
         }
         // The file may have grown past the cap since fstat.
         return bytes.count > limit ? .tooLarge : .bytes(bytes)
+    }
+
+    /// The file's text as the index keeps it. SQLite's text binding and snippets end a string at its first NUL, so
+    /// everything after a NUL byte past the probed prefix would be lost; a space in its place is what the tokenizer
+    /// made of the NUL anyway (a separator).
+    static func indexableText(_ bytes: [UInt8]) -> String {
+        var bytes = bytes
+        bytes.withUnsafeMutableBytes { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var offset = 0
+            while offset < buffer.count, let found = memchr(base + offset, 0, buffer.count - offset) {
+                found.storeBytes(of: UInt8(ascii: " "), as: UInt8.self)
+                offset = base.distance(to: found) + 1
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The offset of the first NUL byte within the probed prefix.
