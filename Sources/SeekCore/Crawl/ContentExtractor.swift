@@ -127,16 +127,13 @@ package struct ContentExtractor: Sendable {
     /// everything after a NUL byte past the probed prefix would be lost; a space in its place is what the tokenizer
     /// made of the NUL anyway (a separator).
     static func indexableText(_ bytes: [UInt8]) -> String {
-        var bytes = bytes
-        bytes.withUnsafeMutableBytes { buffer in
-            guard let base = buffer.baseAddress else { return }
-            var offset = 0
-            while offset < buffer.count, let found = memchr(base + offset, 0, buffer.count - offset) {
-                found.storeBytes(of: UInt8(ascii: " "), as: UInt8.self)
-                offset = base.distance(to: found) + 1
-            }
+        // Checked read-only first: most files have no NUL, and a mutable view of an array still shared would copy it.
+        let hasNUL = bytes.withUnsafeBytes { buffer in
+            guard let base = buffer.baseAddress else { return false }
+            return memchr(base, 0, buffer.count) != nil
         }
-        return String(decoding: bytes, as: UTF8.self)
+        guard hasNUL else { return String(decoding: bytes, as: UTF8.self) }
+        return String(decoding: bytes.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
     }
 
     /// The offset of the first NUL byte within the probed prefix.
