@@ -3,7 +3,9 @@ import GRDB
 /// The index's tables. A database whose `user_version` differs from `version` is rebuilt from scratch:
 /// the index is a cache of the files on disk, so nothing is lost by rebuilding it.
 package enum IndexSchema {
-    package static let version: Int32 = 1
+    /// 2 (2026-11-29): version 1 could hold a file's text cut at a NUL byte past the binary probe (see
+    /// `ContentExtractor.indexableText`), and only a rebuild reads such files again.
+    package static let version: Int32 = 2
 
     /// The page size of a new index (SQLite's default is 4 KiB; an existing index keeps its own): fewer pages to write,
     /// log and checkpoint for the same text. A bulk load of the CPython tree took 11.2-11.7 s against 13.0-17.0 s with
