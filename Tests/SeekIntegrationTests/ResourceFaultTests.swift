@@ -159,11 +159,16 @@ struct DiskFullFaultTests {
         print("disk full: converged \(ContinuousClock.now - freed) after space returned")
         let status = try await daemon.status()
         #expect(status.lastError == nil)
-        #expect(status.files == 50 + directories * perDirectory)
+        var short: [String] = []
         for directory in 0..<directories {
             let hits = try await daemon.searchNow("bulkword", paths: [daemon.root + "/bulk/d\(directory)"]).hits
-            #expect(hits.count == perDirectory)
+            if hits.count != perDirectory { short.append("d\(directory): \(hits.count)") }
         }
+        // Seen once under the full suite (2,893 files, two directories short): seekd's log says which passes ran.
+        #expect(
+            status.files == 50 + directories * perDirectory && short.isEmpty,
+            "\(status.files) files, short: \(short)\n\(daemon.log.split(separator: "\n").suffix(400).joined(separator: "\n"))"
+        )
         #expect(try await daemon.stop() == 0)
     }
 }

@@ -64,8 +64,10 @@ package struct IndexPass: Sendable {
             try? await run.finishCommit()
             if error is CancellationError || Task.isCancelled {
                 // What this pass did is kept, so that a stream of changes cannot make every pass start over: the
-                // batch holds whole files and completed directories only.
-                try? await run.commitPartial()
+                // batch holds whole files and completed directories only. Not after a failed commit: the partial
+                // batch may finish directories whose first files were in the failed one, and committing it would
+                // take them out of the leftover.
+                if !run.commitFailed { try? await run.commitPartial() }
                 return .cancelled(leftover: run.leftover())
             }
             return .failed(error, leftover: run.leftover())
@@ -86,6 +88,8 @@ private struct PassRun {
     /// Directories listed into the unflushed batch: rescanned shallowly if that batch never commits.
     var uncommitted: [BytePath] = []
     var uncommittedPaths: [BytePath] = []
+    /// A batch's commit failed: its work is in `uncommitted` and `uncommittedPaths` and must stay there.
+    var commitFailed = false
     /// The batch SQLite is committing while the pass reads the next one (reading and writing overlap on two cores).
     /// Its task is not a child of the pass on purpose: a cancelled pass lets it commit, and always awaits it.
     var committing: (task: Task<[BytePath], any Error>, directories: [BytePath], paths: [BytePath])?
@@ -409,6 +413,7 @@ private struct PassRun {
         } catch {
             uncommitted += directories
             uncommittedPaths += paths
+            commitFailed = true
             throw error
         }
         reread(unmatched)
