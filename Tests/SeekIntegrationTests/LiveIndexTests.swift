@@ -247,6 +247,25 @@ struct LiveIndexTests {
         }
     }
 
+    /// The first batch (312 files, all in `b/`, which a pass lists before `a/`) fails to commit; the pass finishes
+    /// `b/`, parks in `a/` and is superseded. Its partial batch must not commit: that would mark `b/` done while the
+    /// failed batch's files of `b/` are in no work set.
+    @Test func supersededPassWhoseCommitFailedKeepsAllItsWork() async throws {
+        var files: [String: String] = [:]
+        for index in 0..<400 { files["b/f\(index).txt"] = "kept common" }
+        for index in 0..<50 { files["a/g\(index).txt"] = "kept common" }
+        let environment = ["SEEK_TEST_PARK_PASS_AFTER_FILES": "420", "SEEK_TEST_FAIL_FIRST_COMMIT": "1"]
+        try await withDaemon(files: files, environment: environment) { (daemon: DaemonHarness) async throws in
+            try await repeatUntil("the pass finished b/") { try await daemon.status().pass.done >= 400 }
+            try daemon.write("event driven", to: "trigger.txt")
+            let hits = try await daemon.search("common", limit: 1000).hits
+            #expect(hits.count == 450, "seekd's log:\n\(daemon.log)")
+            #expect(try await daemon.status().files == 451)
+            #expect(try await daemon.status().passes.superseded >= 1)
+            #expect(daemon.log.contains("injected commit failure"))
+        }
+    }
+
     @Test func killedDuringAPassRestartsToExactlyTheFilesOnDisk() async throws {
         var files: [String: String] = [:]
         for index in 0..<300 { files["k\(index % 7)/f\(index).txt"] = "survivor\(index) common" }

@@ -61,7 +61,12 @@ package struct IndexPass: Sendable {
         } catch {
             // The batch being committed finishes first (two passes never write at once); if it fails, its work
             // joins the leftover.
-            try? await run.finishCommit()
+            do { try await run.finishCommit() } catch let commitError {
+                logger.debug(
+                    "index batch failed to commit; its work stays queued",
+                    metadata: ["error": "\(commitError)"]
+                )
+            }
             if error is CancellationError || Task.isCancelled {
                 // What this pass did is kept, so that a stream of changes cannot make every pass start over: the
                 // batch holds whole files and completed directories only. Not after a failed commit: the partial
@@ -392,9 +397,13 @@ private struct PassRun {
         try await finishCommit()
         pass.watcher?.forgetUnwatched(under: batch.purgedDirectories)
         let store = pass.store
+        let hooks = pass.hooks
         let full = batch
         committing = (
-            Task { try await store.commit(full, completesPass: completesPass) }, uncommitted, uncommittedPaths
+            Task {
+                try hooks.beforeCommit()
+                return try await store.commit(full, completesPass: completesPass)
+            }, uncommitted, uncommittedPaths
         )
         batchDivisor = max(1, batchDivisor / 2)
         batch = IndexBatch()

@@ -13,22 +13,27 @@ package final class PassHooks: Sendable {
     package let mergeAfterFiles: Int?
     /// Every segment merge step waits this long first, so that a test finds a merge running.
     package let mergeStepDelay: Duration?
+    /// The daemon's first batch commit fails, writing nothing, as on a full disk.
+    package let failFirstCommit: Bool
     private let parked = Locked(false)
+    private let commitFailed = Locked(false)
 
     package init(
         parkAfterFiles: Int? = nil,
         delayPerFile: Duration? = nil,
         mergeAfterFiles: Int? = nil,
-        mergeStepDelay: Duration? = nil
+        mergeStepDelay: Duration? = nil,
+        failFirstCommit: Bool = false
     ) {
         self.parkAfterFiles = parkAfterFiles
         self.delayPerFile = delayPerFile
         self.mergeAfterFiles = mergeAfterFiles
         self.mergeStepDelay = mergeStepDelay
+        self.failFirstCommit = failFirstCommit
     }
 
-    /// Reads `SEEK_TEST_PARK_PASS_AFTER_FILES`, `SEEK_TEST_DELAY_PER_FILE_MS`, `SEEK_TEST_MERGE_AFTER_FILES` and
-    /// `SEEK_TEST_MERGE_STEP_DELAY_MS`.
+    /// Reads `SEEK_TEST_PARK_PASS_AFTER_FILES`, `SEEK_TEST_DELAY_PER_FILE_MS`, `SEEK_TEST_MERGE_AFTER_FILES`,
+    /// `SEEK_TEST_MERGE_STEP_DELAY_MS` and `SEEK_TEST_FAIL_FIRST_COMMIT` (1).
     package static func fromEnvironment(_ environment: [String: String]) -> PassHooks {
         func milliseconds(_ name: String) -> Duration? {
             environment[name].flatMap { Int($0) }.map { .milliseconds($0) }
@@ -37,8 +42,24 @@ package final class PassHooks: Sendable {
             parkAfterFiles: environment["SEEK_TEST_PARK_PASS_AFTER_FILES"].flatMap { Int($0) },
             delayPerFile: milliseconds("SEEK_TEST_DELAY_PER_FILE_MS"),
             mergeAfterFiles: environment["SEEK_TEST_MERGE_AFTER_FILES"].flatMap { Int($0) },
-            mergeStepDelay: milliseconds("SEEK_TEST_MERGE_STEP_DELAY_MS")
+            mergeStepDelay: milliseconds("SEEK_TEST_MERGE_STEP_DELAY_MS"),
+            failFirstCommit: environment["SEEK_TEST_FAIL_FIRST_COMMIT"] == "1"
         )
+    }
+
+    /// Called before a batch commits: throws, the first time only, when `failFirstCommit` is set.
+    func beforeCommit() throws(InjectedCommitFailure) {
+        guard failFirstCommit else { return }
+        let fails = commitFailed.withLock { failed in
+            defer { failed = true }
+            return !failed
+        }
+        if fails { throw InjectedCommitFailure() }
+    }
+
+    /// The failure `failFirstCommit` injects.
+    package struct InjectedCommitFailure: Error, CustomStringConvertible {
+        package var description: String { "injected commit failure (SEEK_TEST_FAIL_FIRST_COMMIT)" }
     }
 
     /// Called after each indexed file; waits `delayPerFile`, and parks once, throwing `CancellationError` when the
