@@ -1,9 +1,9 @@
 import SeekLocking
 
 /// Test hooks that make pass races deterministic (as sourcekit-lsp's `IndexHooks` do): a pass can be parked
-/// mid-way until it is cancelled, or slowed down so that it is still running when a client looks; a segment merge
-/// can be made to happen on a small tree, and slowed down the same way. Set from the
-/// environment by `seekd` only when a test asks for it.
+/// mid-way until it is cancelled, or slowed down so that it is still running when a client looks; its first batch
+/// commit can be made to fail; a segment merge can be made to happen on a small tree, and slowed down the same way.
+/// Set from the environment by `seekd` only when a test asks for it.
 package final class PassHooks: Sendable {
     /// Park the first pass that has indexed this many files, until that pass is cancelled.
     package let parkAfterFiles: Int?
