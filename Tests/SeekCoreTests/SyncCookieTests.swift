@@ -42,14 +42,19 @@ struct SyncCookieTests {
             let name = InotifyWatcher.cookieName()
             let fifo = BytePath(directory).appending(name).description
             #expect(mkfifo(fifo, 0o600) == 0)
-            let watchdog = Task.detached {
-                try await Task.sleep(for: .seconds(5))
-                let reader = open(fifo, O_RDONLY | O_NONBLOCK)
-                if reader >= 0 { close(reader) }
-            }
-            defer { watchdog.cancel() }
             let started = ContinuousClock.now
-            let code = InotifyWatcher.createCookieFile(named: name, in: BytePath(directory))
+            // The watchdog is a child of this group (no detached task outlives the test); cancelled once the call
+            // returns, it ends without opening anything.
+            let code = await withTaskGroup(of: Void.self) { group -> Int32 in
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(5))
+                    guard !Task.isCancelled else { return }
+                    let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+                    if reader >= 0 { close(reader) }
+                }
+                defer { group.cancelAll() }
+                return InotifyWatcher.createCookieFile(named: name, in: BytePath(directory))
+            }
             #expect(code == EEXIST)
             #expect(ContinuousClock.now - started < .seconds(5))
         }
