@@ -83,6 +83,35 @@ struct InlineReaderTests {
         }
     }
 
+    /// A simple query's ranking budget is a deadline its read's progress handler checks: the statement stops with
+    /// `SQLITE_INTERRUPT` though nothing cancelled the task, and the reader is free again.
+    @Test func inlineReadPastItsDeadlineStopsItsStatement() async throws {
+        try await Self.withStore { store in
+            let deadline = ContinuousClock.now + .milliseconds(50)
+            let error = await #expect(throws: DatabaseError.self) {
+                try await store.inlineReader.read(until: deadline) { db in try Int.fetchOne(db, sql: Self.endless) }
+            }
+            #expect(error?.resultCode == .SQLITE_INTERRUPT)
+            #expect(!Task.isCancelled)
+            try await Self.expectReusable(store)
+        }
+    }
+
+    /// The same deadline on a read from the pool (the ranking's read when the inline reader is busy).
+    @Test func poolReadPastItsDeadlineStopsItsStatement() async throws {
+        try await Self.withStore { store in
+            let deadline = ContinuousClock.now + .milliseconds(50)
+            let error = await #expect(throws: DatabaseError.self) {
+                try await store.pool.read { db in
+                    try ReadCancellation(deadline: deadline).watching(db) { try Int.fetchOne(db, sql: Self.endless) }
+                }
+            }
+            #expect(error?.resultCode == .SQLITE_INTERRUPT)
+            let count = try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM files") }
+            #expect(count == 0)
+        }
+    }
+
     @Test func readThatFindsTheReaderBusyGetsNilAtOnce() async throws {
         try await Self.withStore { store in
             let holding = Locked(false)

@@ -32,15 +32,19 @@ package struct SearchService: Sendable {
     /// themselves, and says so (`ranked == false`). The next keystroke usually narrows the query enough to rank.
     package static let defaultRankingBudget: Duration = .milliseconds(40)
 
-    /// Runs the ranked query racing the budget (simple syntax only: an `fts5` query is the user's to shape); the
-    /// loser is cancelled, which interrupts its SQLite statement, and awaited.
+    /// Runs the ranked query within the budget (simple syntax only: an `fts5` query is the user's to shape). The
+    /// budget is a deadline that the ranked read's progress handler checks (`ReadCancellation`): the ranking runs
+    /// in this task, with no timer and no task of its own, and past the deadline its statement stops with
+    /// `SQLITE_INTERRUPT`.
     ///
     /// The fallback is hedged: when ranking is still running after `hedgeDelay`, the unranked query starts beside it
     /// on another reader (the other core), so an answer past the budget costs the slower of the two instead of both
     /// in turn. That matters because SQLite does not check for interrupts while it expands a prefix term: an
     /// interrupted ranking of `stat*` on the kernel tree ran on ~90 ms past its budget, and the fallback expanded the
-    /// same prefix again (keystroke p99 104 ms there). A ranking done within `hedgeDelay` (most queries) costs nothing
-    /// extra; the hedge is cancelled, and awaited, with the race.
+    /// same prefix again (keystroke p99 104 ms there). A ranking done within `hedgeDelay` (most queries) costs the
+    /// hedge's sleeping task only; it is cancelled, and awaited, when the ranking returns. A ranking that ends past the
+    /// deadline inside such a step, before the handler could stop it, is used as it is: it is the better answer, and
+    /// it is ready.
     private func rankWithinBudget(
         _ request: SearchRequest,
         expression: String,
@@ -49,60 +53,32 @@ package struct SearchService: Sendable {
         -> (matches: Hits, ranked: Bool)
     {
         let store = store
-        let rankingBudget = rankingBudget
-        let rank: @Sendable () async throws -> Hits = {
-            let search: @Sendable (Database) throws -> Hits = { db in
-                try Self.run(request, expression: expression, ranked: true, builder: builder, db: db)
-            }
-            // A simple query's ranking races its budget, so it may hold this thread (`InlineReader`); a user's `fts5`
-            // expression may run until its timeout and is read from the pool.
-            if request.syntax == .simple, let hits = try await store.inlineReader.read(search) { return hits }
-            return try await store.pool.read(search)
+        let search: @Sendable (Database) throws -> Hits = { db in
+            try Self.run(request, expression: expression, ranked: true, builder: builder, db: db)
         }
-        guard request.syntax == .simple else { return (try await rank(), true) }
+        guard request.syntax == .simple else { return (try await store.pool.read(search), true) }
+        let deadline = ContinuousClock.now + rankingBudget
         let hedgeDelay = rankingBudget / 4
-        enum Outcome: Sendable {
-            case ranked(Hits)
-            case budgetSpent
-            case firstMatches(Hits)
-        }
-        return try await withThrowingTaskGroup(of: Outcome.self) { group in
-            group.addTask {
-                // The ranking races its budget in a group of its own: a loser there is cancelled and awaited.
-                try await withThrowingTaskGroup(of: Outcome.self) { race in
-                    race.addTask { .ranked(try await rank()) }
-                    race.addTask {
-                        try await Task.sleep(for: rankingBudget)
-                        return .budgetSpent
-                    }
-                    defer { race.cancelAll() }
-                    return try await race.next() ?? .budgetSpent
-                }
-            }
+        return try await withThrowingTaskGroup(of: Hits.self) { group in
             group.addTask {
                 try await Task.sleep(for: hedgeDelay)
-                return .firstMatches(
-                    try await store.pool.read { db in
-                        try Self.run(request, expression: expression, ranked: false, builder: builder, db: db)
-                    }
-                )
-            }
-            defer { group.cancelAll() }
-            var first: Hits?
-            var budgetSpent = false
-            while let outcome = try await group.next() {
-                switch outcome {
-                case .ranked(let hits):
-                    return (hits, true)
-                case .firstMatches(let hits):
-                    if budgetSpent { return (hits, false) }
-                    first = hits
-                case .budgetSpent:
-                    if let first { return (first, false) }
-                    budgetSpent = true
+                return try await store.pool.read { db in
+                    try Self.run(request, expression: expression, ranked: false, builder: builder, db: db)
                 }
             }
-            throw CancellationError()
+            defer { group.cancelAll() }
+            do {
+                // A simple query's ranking stops at its deadline, so it may hold this thread (`InlineReader`).
+                if let hits = try await store.inlineReader.read(until: deadline, search) { return (hits, true) }
+                let hits = try await store.pool.read { db in
+                    try ReadCancellation(deadline: deadline).watching(db) { try search(db) }
+                }
+                return (hits, true)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT && !Task.isCancelled {
+                // The budget is spent: the first matches, from the hedge.
+                guard let first = try await group.next() else { throw CancellationError() }
+                return (first, false)
+            }
         }
     }
 
