@@ -56,6 +56,7 @@ package struct SearchService: Sendable {
         let search: @Sendable (Database) throws -> Hits = { db in
             try Self.run(request, expression: expression, ranked: true, builder: builder, db: db)
         }
+        // A user's `fts5` expression has no budget: it is read from the pool and may run until its timeout.
         guard request.syntax == .simple else { return (try await store.pool.read(search), true) }
         let deadline = ContinuousClock.now + rankingBudget
         let hedgeDelay = rankingBudget / 4
