@@ -6,7 +6,8 @@ import Testing
 @testable import SeekCore
 
 /// The writer only appends to the WAL; the checkpointer copies it into the database file beside it, and a writer
-/// that runs ahead waits once the WAL passed its backlog, so the WAL cannot grow with the size of a pass.
+/// that runs ahead waits once the WAL passed its backlog, so the WAL cannot grow with the size of a pass, and the
+/// WAL file is cut back when it starts over.
 @Suite(.timeLimit(.minutes(3)))
 struct WALCheckpointerTests {
     @Test func commitsReachTheDatabaseFileAndTheWALStaysBounded() async throws {
@@ -17,43 +18,9 @@ struct WALCheckpointerTests {
             // SQLite reports 0 when its own automatic checkpoint was replaced by a WAL hook: the writer never copies.
             #expect(try await store.pool.write { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") } == 0)
             var largestWAL = 0
-            var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+            var words = WordGenerator()
             for batchNumber in 0..<15 {
-                var batch = IndexBatch()
-                for file in 0..<10 {
-                    // Distinct 8-letter words (a cheap generator: sanitizer builds run this code 10-50x slower), so
-                    // that every batch adds index pages: about 70 KB of text and 1 MB of WAL per batch.
-                    var bytes: [UInt8] = []
-                    bytes.reserveCapacity(800 * 9)
-                    for _ in 0..<800 {
-                        seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                        var letters = seed >> 16
-                        for _ in 0..<8 {
-                            bytes.append(UInt8(ascii: "a") + UInt8(letters % 26))
-                            letters /= 26
-                        }
-                        bytes.append(UInt8(ascii: " "))
-                    }
-                    let text = String(decoding: bytes, as: UTF8.self)
-                    let path = BytePath("/root/batch\(batchNumber)/file\(file).txt")
-                    batch.entries.append(
-                        FileEntry(
-                            path: path,
-                            relativePath: Array(path.relative(to: BytePath("/root"))),
-                            status: FileStatus(
-                                kind: .regular,
-                                size: Int64(text.utf8.count),
-                                mtimeNanoseconds: 1,
-                                ctimeNanoseconds: 1,
-                                inode: UInt64(batchNumber * 100 + file),
-                                device: 1
-                            ),
-                            content: .text(text),
-                            existingID: nil
-                        )
-                    )
-                }
-                _ = try await store.commit(batch)
+                _ = try await store.commit(Self.batch(number: batchNumber, files: 10, words: &words))
                 largestWAL = max(largestWAL, Self.size(of: path + "-wal"))
             }
             let databaseBeforeClose = Self.size(of: path)
@@ -67,6 +34,88 @@ struct WALCheckpointerTests {
                 "largest WAL \(largestWAL) bytes for a \(databaseAfterClose)-byte index"
             )
         }
+    }
+
+    @Test func aWALThatStartsOverIsCutBackToItsRetainedSize() async throws {
+        try await withTemporaryDirectoryAsync { directory in
+            let path = directory.description + "/index.sqlite3"
+            let retained = 512 << 10
+            // A backlog no batch reaches: the WAL grows as far as the checkpoints lag.
+            let store = try IndexStore(
+                path: path,
+                walBacklogBytes: 1 << 30,
+                walRetainedBytes: retained,
+                logger: Logger(label: "test")
+            )
+            defer { store.close() }
+            var words = WordGenerator()
+            // About 4 MB of WAL in one commit.
+            _ = try await store.commit(Self.batch(number: 0, files: 100, words: &words))
+            let grown = Self.size(of: path + "-wal")
+            #expect(grown > 4 * retained, "WAL of \(grown) bytes")
+            // Every frame copied (the checkpointer's runs and this one's may take turns), so the next write
+            // transaction starts the WAL over, and its commit cuts the file back.
+            var caughtUp = false
+            while !caughtUp {
+                caughtUp = try await store.pool.writeWithoutTransaction { db in
+                    let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
+                    let (busy, logged, copied): (Int, Int, Int) = (row?[0] ?? 1, row?[1] ?? -1, row?[2] ?? 0)
+                    return busy == 0 && logged == copied
+                }
+            }
+            _ = try await store.commit(Self.batch(number: 1, files: 1, words: &words))
+            let cut = Self.size(of: path + "-wal")
+            #expect(cut <= retained, "WAL of \(cut) bytes after it started over, \(grown) before")
+            let files = try await store.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM files") }
+            #expect(files == 101)
+        }
+    }
+
+    /// Distinct 8-letter words from a cheap generator (sanitizer builds run this code 10-50x slower), so that every
+    /// batch adds index pages.
+    struct WordGenerator {
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+        mutating func text(words: Int) -> String {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(words * 9)
+            for _ in 0..<words {
+                seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                var letters = seed >> 16
+                for _ in 0..<8 {
+                    bytes.append(UInt8(ascii: "a") + UInt8(letters % 26))
+                    letters /= 26
+                }
+                bytes.append(UInt8(ascii: " "))
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
+    /// `files` new files of about 7 KB of text each: about 40 KB of WAL per file.
+    static func batch(number: Int, files: Int, words: inout WordGenerator) -> IndexBatch {
+        var batch = IndexBatch()
+        for file in 0..<files {
+            let text = words.text(words: 800)
+            let path = BytePath("/root/batch\(number)/file\(file).txt")
+            batch.entries.append(
+                FileEntry(
+                    path: path,
+                    relativePath: Array(path.relative(to: BytePath("/root"))),
+                    status: FileStatus(
+                        kind: .regular,
+                        size: Int64(text.utf8.count),
+                        mtimeNanoseconds: 1,
+                        ctimeNanoseconds: 1,
+                        inode: UInt64(number * 100 + file),
+                        device: 1
+                    ),
+                    content: .text(text),
+                    existingID: nil
+                )
+            )
+        }
+        return batch
     }
 
     static func size(of path: String) -> Int {

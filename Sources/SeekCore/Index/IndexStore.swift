@@ -45,14 +45,21 @@ package final class IndexStore: Sendable {
     /// corrupt at open, or `PRAGMA quick_check` finds a fault) is renamed `PATH.corrupt-TIMESTAMP`, logged, and a
     /// new index is built; a file that is not SQLite at all, or another program's database, is refused
     /// (`OpenError.notAnIndex`).
-    /// `walBacklogBytes`: how far the WAL may grow before a batch waits for the checkpoint (`WALCheckpointer`).
+    /// `walBacklogBytes`: how far the WAL may grow before a batch waits for the checkpoint; `walRetainedBytes`: the
+    /// size the WAL file is cut back to when it starts over (`WALCheckpointer`).
     package init(
         path: String,
         walBacklogBytes: Int = WALCheckpointer.defaultBacklogBytes,
+        walRetainedBytes: Int = WALCheckpointer.defaultRetainedBytes,
         logger: Logger
     ) throws {
         self.path = path
-        let checkpointer = WALCheckpointer(path: path, backlogBytes: walBacklogBytes, logger: logger)
+        let checkpointer = WALCheckpointer(
+            path: path,
+            backlogBytes: walBacklogBytes,
+            retainedBytes: walRetainedBytes,
+            logger: logger
+        )
         self.checkpointer = checkpointer
         try Self.createParentDirectories(of: path)
         do {
