@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import SeekTestSupport
 import Testing
 
 @testable import SeekCore
@@ -40,11 +41,12 @@ struct WALCheckpointerTests {
         try await withTemporaryDirectoryAsync { directory in
             let path = directory.description + "/index.sqlite3"
             let retained = 512 << 10
-            // A backlog no batch reaches: the WAL grows as far as the checkpoints lag.
+            // A backlog no batch reaches: the WAL grows as far as the checkpoints lag. No trim when idle here.
             let store = try IndexStore(
                 path: path,
                 walBacklogBytes: 1 << 30,
                 walRetainedBytes: retained,
+                walTrimDelay: .seconds(3600),
                 logger: Logger(label: "test")
             )
             defer { store.close() }
@@ -55,9 +57,8 @@ struct WALCheckpointerTests {
             #expect(grown > 4 * retained, "WAL of \(grown) bytes")
             // Every frame copied (the checkpointer's runs and this one's may take turns), so the next write
             // transaction starts the WAL over, and its commit cuts the file back.
-            var caughtUp = false
-            while !caughtUp {
-                caughtUp = try await store.pool.writeWithoutTransaction { db in
+            try await repeatUntil("the checkpoints caught up") {
+                try await store.pool.writeWithoutTransaction { db in
                     let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
                     let (busy, logged, copied): (Int, Int, Int) = (row?[0] ?? 1, row?[1] ?? -1, row?[2] ?? 0)
                     return busy == 0 && logged == copied
@@ -68,6 +69,29 @@ struct WALCheckpointerTests {
             #expect(cut <= retained, "WAL of \(cut) bytes after it started over, \(grown) before")
             let files = try await store.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM files") }
             #expect(files == 101)
+        }
+    }
+
+    @Test func aBigWALIsEmptiedOnceTheCommitsStop() async throws {
+        try await withTemporaryDirectoryAsync { directory in
+            let path = directory.description + "/index.sqlite3"
+            let retained = 512 << 10
+            let store = try IndexStore(
+                path: path,
+                walBacklogBytes: 1 << 30,
+                walRetainedBytes: retained,
+                walTrimDelay: .milliseconds(50),
+                logger: Logger(label: "test")
+            )
+            defer { store.close() }
+            var words = WordGenerator()
+            _ = try await store.commit(Self.batch(number: 0, files: 100, words: &words))
+            // About 4 MB of WAL, and no commit follows: only the checkpointer's trim can empty it, and it trims only
+            // a WAL larger than `retained` (so an empty WAL also shows that it grew; under load the trim may come
+            // before a size read here would).
+            try await repeatUntil("the WAL emptied") { Self.size(of: path + "-wal") == 0 }
+            let files = try await store.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM files") }
+            #expect(files == 100)
         }
     }
 

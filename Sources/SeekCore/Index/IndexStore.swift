@@ -46,11 +46,13 @@ package final class IndexStore: Sendable {
     /// new index is built; a file that is not SQLite at all, or another program's database, is refused
     /// (`OpenError.notAnIndex`).
     /// `walBacklogBytes`: how far the WAL may grow before a batch waits for the checkpoint; `walRetainedBytes`: the
-    /// size the WAL file is cut back to when it starts over (`WALCheckpointer`).
+    /// size the WAL file is cut back to when it starts over; `walTrimDelay`: how long after the last commit a WAL
+    /// file larger than that is emptied (`WALCheckpointer`).
     package init(
         path: String,
         walBacklogBytes: Int = WALCheckpointer.defaultBacklogBytes,
         walRetainedBytes: Int = WALCheckpointer.defaultRetainedBytes,
+        walTrimDelay: DispatchTimeInterval = .seconds(1),
         logger: Logger
     ) throws {
         self.path = path
@@ -58,6 +60,7 @@ package final class IndexStore: Sendable {
             path: path,
             backlogBytes: walBacklogBytes,
             retainedBytes: walRetainedBytes,
+            trimDelay: walTrimDelay,
             logger: logger
         )
         self.checkpointer = checkpointer

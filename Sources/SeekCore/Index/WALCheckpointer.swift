@@ -15,13 +15,15 @@ import SeekLocking
 /// A passive checkpoint cannot copy what a newer commit is writing, and the WAL only starts over from its beginning
 /// when a write transaction finds it fully copied; a writer that never waited could grow it without bound. So
 /// `awaitBacklog()`, called before each batch, waits for the running checkpoint once the WAL has passed
-/// `backlogBytes` (1 GiB unless a test says otherwise). Once the WAL starts over, the writer truncates the file to
-/// `retainedBytes` (64 MiB), so a big pass does not leave a big WAL behind.
+/// `backlogBytes` (1 GiB unless a test says otherwise). The WAL file keeps its largest size unless cut back: the
+/// writer cuts it to `retainedBytes` (64 MiB) at its first commit after the WAL started over, and once the checkpoints
+/// have caught up and no commit came for `trimDelay` (1 s), a `TRUNCATE` checkpoint empties it, so a big pass does
+/// not leave a big WAL on disk until the next write.
 package final class WALCheckpointer: Sendable {
     /// Past this much WAL, a new batch waits for the running checkpoint. The backlog is slack for the checkpoint's
     /// fsyncs, not a cache: a kernel-tree batch writes more than 64 MiB of WAL, so at 64 MiB every batch waited for
     /// the checkpoint of the one before (22.5 s of a 121 s cold index); 256 MiB left 7.3 s of waits and 1 GiB 1.5 s
-    /// (99 s), the checkpoints keeping up on average. Smaller trees never write that much WAL in one pass.
+    /// (99 s), the checkpoints keeping up on average.
     package static let defaultBacklogBytes = 1 << 30
     /// The WAL file is cut back to this size each time it starts over (SQLite's `journal_size_limit`).
     package static let defaultRetainedBytes = 64 << 20
@@ -35,11 +37,14 @@ package final class WALCheckpointer: Sendable {
         var backlogPages: Int32 = .max
         var waiters: [CheckedContinuation<Void, Never>] = []
         var closed = false
+        /// Commits seen so far: a trim is attempted only if none came since it was planned.
+        var commits = 0
     }
 
     private let path: String
     private let backlogBytes: Int
     private let retainedBytes: Int
+    private let trimDelay: DispatchTimeInterval
     private let logger: Logger
     private let state = Locked(State())
     /// Opened on first use, after the writer created the database in WAL mode; touched only on `queue`.
@@ -50,11 +55,13 @@ package final class WALCheckpointer: Sendable {
         path: String,
         backlogBytes: Int = defaultBacklogBytes,
         retainedBytes: Int = defaultRetainedBytes,
+        trimDelay: DispatchTimeInterval = .seconds(1),
         logger: Logger
     ) {
         self.path = path
         self.backlogBytes = backlogBytes
         self.retainedBytes = retainedBytes
+        self.trimDelay = trimDelay
         self.logger = logger
     }
 
@@ -104,6 +111,7 @@ package final class WALCheckpointer: Sendable {
     private func committed(walPages: Int32) {
         let start = state.withLock { state -> Bool in
             state.walPages = walPages
+            state.commits += 1
             guard !state.closed else { return false }
             if state.running {
                 state.again = true
@@ -132,24 +140,47 @@ package final class WALCheckpointer: Sendable {
             }
             guard let waiters else { continue }
             for waiter in waiters { waiter.resume() }
+            planTrim(attempts: Self.trimAttempts)
             return
         }
     }
 
-    private func checkpoint() {
+    /// Times a planned trim is tried again while a reader or a write transaction keeps the WAL busy.
+    static let trimAttempts = 30
+
+    /// Plans a `TRUNCATE` checkpoint `trimDelay` from now when the WAL file is larger than `retainedBytes`. Runs on
+    /// `queue`, after a checkpoint caught up.
+    private func planTrim(attempts: Int) {
+        guard attempts > 0, Self.fileSize(path + "-wal") > retainedBytes else { return }
+        let commits = state.withLock { $0.commits }
+        queue.asyncAfter(deadline: .now() + trimDelay) { [self] in
+            // A commit since then starts another checkpoint run, which plans its own trim.
+            guard state.withLock({ !$0.closed && !$0.running && $0.commits == commits }) else { return }
+            if !checkpoint(mode: SQLITE_CHECKPOINT_TRUNCATE) { planTrim(attempts: attempts - 1) }
+        }
+    }
+
+    private static func fileSize(_ path: String) -> Int {
+        var status = stat()
+        return stat(path, &status) == 0 ? Int(status.st_size) : 0
+    }
+
+    /// Returns whether SQLite did all the mode asks (false when a reader or the writer kept it from it: `BUSY`).
+    @discardableResult
+    private func checkpoint(mode: Int32 = SQLITE_CHECKPOINT_PASSIVE) -> Bool {
         do {
             if connection == nil {
                 var configuration = Configuration()
                 configuration.label = "seek.wal-checkpoint"
                 connection = try DatabaseQueue(path: path, configuration: configuration)
             }
-            try connection?.writeWithoutTransaction { db in
+            return try connection?.writeWithoutTransaction { db in
                 var logPages: Int32 = 0
                 var copiedPages: Int32 = 0
                 let code = sqlite3_wal_checkpoint_v2(
                     db.sqliteConnection,
                     nil,
-                    SQLITE_CHECKPOINT_PASSIVE,
+                    mode,
                     &logPages,
                     &copiedPages
                 )
@@ -159,10 +190,12 @@ package final class WALCheckpointer: Sendable {
                         message: String(cString: sqlite3_errmsg(db.sqliteConnection))
                     )
                 }
-            }
+                return code == SQLITE_OK
+            } ?? false
         } catch {
             // The pages stay in the WAL, readable and safe; the next commit asks again (a full disk, for one).
             logger.debug("WAL checkpoint failed", metadata: ["error": "\(error)"])
+            return false
         }
     }
 }
