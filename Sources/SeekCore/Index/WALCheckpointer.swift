@@ -168,6 +168,8 @@ package final class WALCheckpointer: Sendable {
     /// Returns whether SQLite did all the mode asks (false when a reader or the writer kept it from it: `BUSY`).
     @discardableResult
     private func checkpoint(mode: Int32 = SQLITE_CHECKPOINT_PASSIVE) -> Bool {
+        // A run queued by a commit just before `close()` must not open a connection that nothing would close.
+        guard !state.withLock({ $0.closed }) else { return false }
         do {
             if connection == nil {
                 var configuration = Configuration()
