@@ -42,7 +42,6 @@ struct SyncCookieTests {
             let name = InotifyWatcher.cookieName()
             let fifo = BytePath(directory).appending(name).description
             #expect(mkfifo(fifo, 0o600) == 0)
-            let started = ContinuousClock.now
             // The watchdog is a child of this group (no detached task outlives the test); cancelled once the call
             // returns, it ends without opening anything.
             let code = await withTaskGroup(of: Void.self) { group -> Int32 in
@@ -55,8 +54,10 @@ struct SyncCookieTests {
                 defer { group.cancelAll() }
                 return InotifyWatcher.createCookieFile(named: name, in: BytePath(directory))
             }
+            // EEXIST is the proof: an open that blocked would have been released by the watchdog and succeeded.
+            // No bound on the elapsed time: under a loaded machine a non-blocking call took 7 s (a CI run beside a
+            // benchmark).
             #expect(code == EEXIST)
-            #expect(ContinuousClock.now - started < .seconds(5))
         }
     }
 
