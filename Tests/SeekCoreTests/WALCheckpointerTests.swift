@@ -40,21 +40,12 @@ struct WALCheckpointerTests {
     @Test func aWALThatStartsOverIsCutBackToItsRetainedSize() async throws {
         try await withTemporaryDirectoryAsync { directory in
             let path = directory.description + "/index.sqlite3"
-            let retained = 512 << 10
-            // A backlog no batch reaches: the WAL grows as far as the checkpoints lag. No trim when idle here.
-            let store = try IndexStore(
-                path: path,
-                walBacklogBytes: 1 << 30,
-                walRetainedBytes: retained,
-                walTrimDelay: .seconds(3600),
-                logger: Logger(label: "test")
-            )
-            defer { store.close() }
+            // No trim when idle here.
             var words = WordGenerator()
-            // About 4 MB of WAL in one commit.
-            _ = try await store.commit(Self.batch(number: 0, files: 100, words: &words))
+            let store = try await Self.storeWithABigWAL(at: path, trimDelay: .seconds(3600), words: &words)
+            defer { store.close() }
             let grown = Self.size(of: path + "-wal")
-            #expect(grown > 4 * retained, "WAL of \(grown) bytes")
+            #expect(grown > 4 * Self.retained, "WAL of \(grown) bytes")
             // Every frame copied (the checkpointer's runs and this one's may take turns), so the next write
             // transaction starts the WAL over, and its commit cuts the file back.
             try await repeatUntil("the checkpoints caught up") {
@@ -66,7 +57,7 @@ struct WALCheckpointerTests {
             }
             _ = try await store.commit(Self.batch(number: 1, files: 1, words: &words))
             let cut = Self.size(of: path + "-wal")
-            #expect(cut <= retained, "WAL of \(cut) bytes after it started over, \(grown) before")
+            #expect(cut <= Self.retained, "WAL of \(cut) bytes after it started over, \(grown) before")
             let files = try await store.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM files") }
             #expect(files == 101)
         }
@@ -75,17 +66,9 @@ struct WALCheckpointerTests {
     @Test func aBigWALIsEmptiedOnceTheCommitsStop() async throws {
         try await withTemporaryDirectoryAsync { directory in
             let path = directory.description + "/index.sqlite3"
-            let retained = 512 << 10
-            let store = try IndexStore(
-                path: path,
-                walBacklogBytes: 1 << 30,
-                walRetainedBytes: retained,
-                walTrimDelay: .milliseconds(50),
-                logger: Logger(label: "test")
-            )
-            defer { store.close() }
             var words = WordGenerator()
-            _ = try await store.commit(Self.batch(number: 0, files: 100, words: &words))
+            let store = try await Self.storeWithABigWAL(at: path, trimDelay: .milliseconds(50), words: &words)
+            defer { store.close() }
             // About 4 MB of WAL, and no commit follows: only the checkpointer's trim can empty it, and it trims only
             // a WAL larger than `retained` (so an empty WAL also shows that it grew; under load the trim may come
             // before a size read here would).
@@ -93,6 +76,26 @@ struct WALCheckpointerTests {
             let files = try await store.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM files") }
             #expect(files == 100)
         }
+    }
+
+    static let retained = 512 << 10
+
+    /// A store whose WAL is cut back to `retained`, after one commit of about 4 MB of WAL. Its backlog is one no
+    /// batch reaches: the WAL grows as far as the checkpoints lag.
+    static func storeWithABigWAL(
+        at path: String,
+        trimDelay: DispatchTimeInterval,
+        words: inout WordGenerator
+    ) async throws -> IndexStore {
+        let store = try IndexStore(
+            path: path,
+            walBacklogBytes: 1 << 30,
+            walRetainedBytes: retained,
+            walTrimDelay: trimDelay,
+            logger: Logger(label: "test")
+        )
+        _ = try await store.commit(Self.batch(number: 0, files: 100, words: &words))
+        return store
     }
 
     /// Distinct 8-letter words from a cheap generator (sanitizer builds run this code 10-50x slower), so that every
