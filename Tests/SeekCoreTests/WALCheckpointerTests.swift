@@ -78,6 +78,14 @@ struct WALCheckpointerTests {
         }
     }
 
+    @Test func theBacklogIsAtMostAQuarterOfTheFreeDiskSpace() {
+        let gib = 1 << 30
+        #expect(WALCheckpointer.backlog(limit: gib, freeBytes: 76 * gib) == gib)
+        #expect(WALCheckpointer.backlog(limit: gib, freeBytes: 400 << 20) == 100 << 20)
+        #expect(WALCheckpointer.backlog(limit: gib, freeBytes: 0) == 0)
+        #expect(WALCheckpointer.backlog(limit: gib, freeBytes: nil) == gib)
+    }
+
     static let retained = 512 << 10
 
     /// A store whose WAL is cut back to `retained`, after one commit of about 4 MB of WAL. Its backlog is one no

@@ -52,7 +52,7 @@ package final class IndexStore: Sendable {
         path: String,
         walBacklogBytes: Int = WALCheckpointer.defaultBacklogBytes,
         walRetainedBytes: Int = WALCheckpointer.defaultRetainedBytes,
-        walTrimDelay: DispatchTimeInterval = .seconds(1),
+        walTrimDelay: DispatchTimeInterval = WALCheckpointer.defaultTrimDelay,
         logger: Logger
     ) throws {
         self.path = path

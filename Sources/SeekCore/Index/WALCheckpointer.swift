@@ -15,7 +15,8 @@ import SeekLocking
 /// A passive checkpoint cannot copy what a newer commit is writing, and the WAL only starts over from its beginning
 /// when a write transaction finds it fully copied; a writer that never waited could grow it without bound. So
 /// `awaitBacklog()`, called before each batch, waits for the running checkpoint once the WAL has passed
-/// `backlogBytes` (1 GiB unless a test says otherwise). The WAL file keeps its largest size unless cut back: the
+/// `backlogBytes` (1 GiB unless a test says otherwise, and at most a quarter of the disk space free when the index
+/// opens). The WAL file keeps its largest size unless cut back: the
 /// writer cuts it to `retainedBytes` (64 MiB) at its first commit after the WAL started over, and once the checkpoints
 /// have caught up and no commit came for `trimDelay` (1 s), a `TRUNCATE` checkpoint empties it, so a big pass does
 /// not leave a big WAL on disk until the next write.
@@ -27,6 +28,8 @@ package final class WALCheckpointer: Sendable {
     package static let defaultBacklogBytes = 1 << 30
     /// The WAL file is cut back to this size each time it starts over (SQLite's `journal_size_limit`).
     package static let defaultRetainedBytes = 64 << 20
+    /// How long after the last commit a WAL file larger than `retainedBytes` is emptied.
+    package static let defaultTrimDelay = DispatchTimeInterval.seconds(1)
 
     private struct State {
         var running = false
@@ -55,7 +58,7 @@ package final class WALCheckpointer: Sendable {
         path: String,
         backlogBytes: Int = defaultBacklogBytes,
         retainedBytes: Int = defaultRetainedBytes,
-        trimDelay: DispatchTimeInterval = .seconds(1),
+        trimDelay: DispatchTimeInterval = defaultTrimDelay,
         logger: Logger
     ) {
         self.path = path
@@ -71,7 +74,8 @@ package final class WALCheckpointer: Sendable {
     func adopt(writer db: Database) throws {
         try db.execute(sql: "PRAGMA journal_size_limit = \(retainedBytes)")
         let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
-        let backlogPages = Int32(clamping: max(1, backlogBytes / max(pageSize, 512)))
+        let backlog = Self.backlog(limit: backlogBytes, freeBytes: Self.freeBytes(near: path))
+        let backlogPages = Int32(clamping: max(1, backlog / max(pageSize, 512)))
         state.withLock { $0.backlogPages = backlogPages }
         let context = Unmanaged.passUnretained(self).toOpaque()
         _ = sqlite3_wal_hook(
@@ -158,6 +162,19 @@ package final class WALCheckpointer: Sendable {
             guard state.withLock({ !$0.closed && !$0.running && $0.commits == commits }) else { return }
             if !checkpoint(mode: SQLITE_CHECKPOINT_TRUNCATE) { planTrim(attempts: attempts - 1) }
         }
+    }
+
+    /// The backlog is disk space too: on a nearly full disk a 1 GiB WAL would take the room the index itself needs
+    /// and reach `ENOSPC` sooner, so it is at most a quarter of the free space.
+    static func backlog(limit: Int, freeBytes: Int?) -> Int {
+        guard let freeBytes else { return limit }
+        return max(0, min(limit, freeBytes / 4))
+    }
+
+    private static func freeBytes(near path: String) -> Int? {
+        let directory = (path as NSString).deletingLastPathComponent
+        let attributes = try? FileManager.default.attributesOfFileSystem(forPath: directory.isEmpty ? "." : directory)
+        return (attributes?[.systemFreeSize] as? NSNumber)?.intValue
     }
 
     private static func fileSize(_ path: String) -> Int {
