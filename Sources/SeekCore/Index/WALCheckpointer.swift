@@ -15,8 +15,8 @@ import SeekLocking
 /// A passive checkpoint cannot copy what a newer commit is writing, and the WAL only starts over from its beginning
 /// when a write transaction finds it fully copied; a writer that never waited could grow it without bound. So
 /// `awaitBacklog()`, called before each batch, waits for the running checkpoint once the WAL has passed
-/// `backlogBytes` (1 GiB unless a test says otherwise, and at most a quarter of the disk space free when the index
-/// opens). The WAL file keeps its largest size unless cut back: the
+/// `backlogBytes` (1 GiB unless a test says otherwise, and at most a quarter of the free disk space, looked up at each
+/// call). The WAL file keeps its largest size unless cut back: the
 /// writer cuts it to `retainedBytes` (64 MiB) at its first commit after the WAL started over, and once the checkpoints
 /// have caught up and no commit came for `trimDelay` (1 s), a `TRUNCATE` checkpoint empties it, so a big pass does
 /// not leave a big WAL on disk until the next write.
@@ -36,8 +36,8 @@ package final class WALCheckpointer: Sendable {
         var again = false
         /// Frames in the WAL after the last commit, as the writer's WAL hook reported.
         var walPages: Int32 = 0
-        /// `backlogBytes` in frames of the index's page size, known once the writer is adopted.
-        var backlogPages: Int32 = .max
+        /// The index's page size, known once the writer is adopted: WAL frames are counted in pages.
+        var pageSize = 0
         var waiters: [CheckedContinuation<Void, Never>] = []
         var closed = false
         /// Commits seen so far: a trim is attempted only if none came since it was planned.
@@ -74,9 +74,7 @@ package final class WALCheckpointer: Sendable {
     func adopt(writer db: Database) throws {
         try db.execute(sql: "PRAGMA journal_size_limit = \(retainedBytes)")
         let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
-        let backlog = Self.backlog(limit: backlogBytes, freeBytes: Self.freeBytes(near: path))
-        let backlogPages = Int32(clamping: max(1, backlog / max(pageSize, 512)))
-        state.withLock { $0.backlogPages = backlogPages }
+        state.withLock { $0.pageSize = max(pageSize, 512) }
         let context = Unmanaged.passUnretained(self).toOpaque()
         _ = sqlite3_wal_hook(
             db.sqliteConnection,
@@ -89,12 +87,15 @@ package final class WALCheckpointer: Sendable {
         )
     }
 
-    /// Waits for the running checkpoint when the WAL has grown past `backlogPages`, so that the next write
-    /// transaction can start the WAL over. Returns at once otherwise.
+    /// Waits for the running checkpoint when the WAL has grown past the backlog, so that the next write transaction
+    /// can start the WAL over. Returns at once otherwise.
     func awaitBacklog() async {
+        // Free space is looked up each time: a daemon runs for weeks while the disk fills.
+        let backlog = Self.backlog(limit: backlogBytes, freeBytes: Self.freeBytes(near: path))
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let wait = state.withLock { state -> Bool in
-                guard state.running, state.walPages >= state.backlogPages, !state.closed else { return false }
+                guard state.running, state.pageSize > 0, !state.closed else { return false }
+                guard Int(state.walPages) >= max(1, backlog / state.pageSize) else { return false }
                 state.waiters.append(continuation)
                 return true
             }
