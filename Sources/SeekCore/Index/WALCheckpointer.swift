@@ -16,10 +16,10 @@ import SeekLocking
 /// when a write transaction finds it fully copied; a writer that never waited could grow it without bound. So
 /// `awaitBacklog()`, called before each batch, waits for the running checkpoint once the WAL has passed
 /// `backlogBytes` (1 GiB unless a test says otherwise, and at most a quarter of the free disk space, looked up at each
-/// call). The WAL file keeps its largest size unless cut back: the
-/// writer cuts it to `retainedBytes` (64 MiB) at its first commit after the WAL started over, and once the checkpoints
-/// have caught up and no commit came for `trimDelay` (1 s), a `TRUNCATE` checkpoint empties it, so a big pass does
-/// not leave a big WAL on disk until the next write.
+/// call). The WAL file keeps its largest size unless cut back: the writer cuts it to `retainedBytes` (64 MiB) at its
+/// first commit after the WAL started over, and once the checkpoints have caught up and no commit came for
+/// `trimDelay` (1 s), a `TRUNCATE` checkpoint empties it, so a big pass does not leave a big WAL on disk until the
+/// next write.
 package final class WALCheckpointer: Sendable {
     /// Past this much WAL, a new batch waits for the running checkpoint. The backlog is slack for the checkpoint's
     /// fsyncs, not a cache: a kernel-tree batch writes more than 64 MiB of WAL, so at 64 MiB every batch waited for
