@@ -90,6 +90,7 @@ package final class WALCheckpointer: Sendable {
     /// Waits for the running checkpoint when the WAL has grown past the backlog, so that the next write transaction
     /// can start the WAL over. Returns at once otherwise.
     func awaitBacklog() async {
+        guard state.withLock({ $0.running && $0.pageSize > 0 && !$0.closed }) else { return }
         // Free space is looked up each time: a daemon runs for weeks while the disk fills.
         let backlog = Self.backlog(limit: backlogBytes, freeBytes: Self.freeBytes(near: path))
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -175,6 +176,8 @@ package final class WALCheckpointer: Sendable {
     private static func freeBytes(near path: String) -> Int? {
         let directory = (path as NSString).deletingLastPathComponent
         let attributes = try? FileManager.default.attributesOfFileSystem(forPath: directory.isEmpty ? "." : directory)
+        // Some file systems (FUSE mounts among them) report no sizes at all: zero free of zero is not a full disk.
+        guard let size = (attributes?[.systemSize] as? NSNumber)?.intValue, size > 0 else { return nil }
         return (attributes?[.systemFreeSize] as? NSNumber)?.intValue
     }
 
