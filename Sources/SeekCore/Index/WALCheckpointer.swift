@@ -42,6 +42,9 @@ package final class WALCheckpointer: Sendable {
         var closed = false
         /// Commits seen so far: a trim is attempted only if none came since it was planned.
         var commits = 0
+
+        /// A batch can only wait for a checkpoint that runs, once the writer is adopted and until `close()`.
+        var checkpointRunning: Bool { running && pageSize > 0 && !closed }
     }
 
     private let path: String
@@ -90,13 +93,14 @@ package final class WALCheckpointer: Sendable {
     /// Waits for the running checkpoint when the WAL has grown past the backlog, so that the next write transaction
     /// can start the WAL over. Returns at once otherwise.
     func awaitBacklog() async {
-        guard state.withLock({ $0.running && $0.pageSize > 0 && !$0.closed }) else { return }
+        guard state.withLock({ $0.checkpointRunning }) else { return }
         // Free space is looked up each time: a daemon runs for weeks while the disk fills.
         let backlog = Self.backlog(limit: backlogBytes, freeBytes: Self.freeBytes(near: path))
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let wait = state.withLock { state -> Bool in
-                guard state.running, state.pageSize > 0, !state.closed else { return false }
-                guard Int(state.walPages) >= max(1, backlog / state.pageSize) else { return false }
+                guard state.checkpointRunning, Int(state.walPages) >= max(1, backlog / state.pageSize) else {
+                    return false
+                }
                 state.waiters.append(continuation)
                 return true
             }
@@ -173,12 +177,17 @@ package final class WALCheckpointer: Sendable {
         return max(0, min(limit, freeBytes / 4))
     }
 
+    /// The space the index's owner may still use on the index's file system (`f_bavail`, not root's reserve).
     private static func freeBytes(near path: String) -> Int? {
         let directory = (path as NSString).deletingLastPathComponent
-        let attributes = try? FileManager.default.attributesOfFileSystem(forPath: directory.isEmpty ? "." : directory)
+        var info = statvfs()
         // Some file systems (FUSE mounts among them) report no sizes at all: zero free of zero is not a full disk.
-        guard let size = (attributes?[.systemSize] as? NSNumber)?.intValue, size > 0 else { return nil }
-        return (attributes?[.systemFreeSize] as? NSNumber)?.intValue
+        guard statvfs(directory.isEmpty ? "." : directory, &info) == 0, info.f_blocks > 0 else { return nil }
+        // Clamped: a file system's own figures must not be able to trap the daemon.
+        let (bytes, overflow) = Int(clamping: info.f_bavail).multipliedReportingOverflow(
+            by: Int(clamping: info.f_frsize)
+        )
+        return overflow ? .max : bytes
     }
 
     private static func fileSize(_ path: String) -> Int {
